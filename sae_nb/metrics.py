@@ -29,14 +29,9 @@ def max_cos(W_dec: Tensor, F: Tensor, alive: Tensor | None = None) -> tuple[Tens
     return c.max(-2)
 
 # %% ../nbs/03_metrics.ipynb
-def nnls(D: Tensor, # (n_inst, d_sae, d_in) directions to explain
-         F: Tensor, # (n_inst, n_features, d_in) dictionary
-         n_iter: int = 500, tol: float = 1e-7) -> tuple[Tensor, Tensor]:
-    "Batched non-negative least squares `D ≈ C @ F`: coefficients (n_inst, d_sae, n_features) and residual norms (n_inst, d_sae)."
-    G = F @ F.transpose(-1, -2)  # (n_inst, n_feat, n_feat)
-    B = D @ F.transpose(-1, -2)  # (n_inst, d_sae, n_feat)
-    L = torch.linalg.eigvalsh(G)[..., -1].clamp_min(1e-12)[:, None, None]
-    C = (B / G.diagonal(dim1=-2, dim2=-1)[:, None]).clamp_min(0)
+def _fista_nnls(G, B, n_iter, tol):
+    L = torch.linalg.eigvalsh(G)[..., -1].clamp_min(1e-12)[..., None, None]
+    C = (B / G.diagonal(dim1=-2, dim2=-1).clamp_min(1e-12)[..., None, :]).clamp_min(0)
     Y, t = C.clone(), 1.0
     for _ in range(n_iter):
         C_new = (Y - (Y @ G - B) / L).clamp_min(0)
@@ -45,7 +40,24 @@ def nnls(D: Tensor, # (n_inst, d_sae, d_in) directions to explain
         done = (C_new - C).abs().max() < tol
         C, t = C_new, t_new
         if done: break
-    return C, (D - C @ F).norm(dim=-1)
+    return C
+
+def nnls(D: Tensor, # (n_inst, d_sae, d_in) directions to explain
+         F: Tensor, # (n_inst, n_features, d_in) dictionary
+         n_iter: int = 500, tol: float = 1e-7,
+         k: int | None = 32, # solve over each direction's k most similar features only (None: all)
+        ) -> tuple[Tensor, Tensor]:
+    "Batched non-negative least squares `D ≈ C @ F`: coefficients (n_inst, d_sae, n_features) and residual norms (n_inst, d_sae)."
+    n_feat = F.shape[-2]
+    if k is None or n_feat <= k:
+        C = _fista_nnls(F @ F.transpose(-1, -2), D @ F.transpose(-1, -2), n_iter, tol)
+        return C, (D - C @ F).norm(dim=-1)
+    idx = (D @ F.transpose(-1, -2)).topk(k, dim=-1).indices  # (n_inst, d_sae, k) candidates
+    Fk = torch.gather(F[:, None].expand(-1, D.shape[1], -1, -1), 2, idx[..., None].expand(-1, -1, -1, F.shape[-1]))
+    G = Fk @ Fk.transpose(-1, -2)  # (n_inst, d_sae, k, k)
+    Ck = _fista_nnls(G, (Fk @ D[..., None]).transpose(-1, -2), n_iter, tol)[..., 0, :]  # (n_inst, d_sae, k)
+    resid = (D - (Ck[..., None] * Fk).sum(-2)).norm(dim=-1)
+    return torch.zeros(*D.shape[:2], n_feat, dtype=D.dtype, device=D.device).scatter(-1, idx, Ck), resid
 
 # %% ../nbs/03_metrics.ipynb
 @torch.no_grad()

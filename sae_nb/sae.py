@@ -63,15 +63,18 @@ class SAE(nn.Module):
     def device(self): return self.W_dec.device
 
     def prep(self, x: Tensor, check: bool = True) -> Tensor:
-        "Validate `x` and broadcast (batch, d_in) to (n_inst, batch, d_in)."
+        "Validate `x` and broadcast (batch, d_in) or (1, batch, d_in) to (n_inst, batch, d_in)."
         c = self.cfg
         if check:
             if not isinstance(x, Tensor): raise TypeError(f"activations must be a torch.Tensor, got {type(x).__name__}")
             if x.ndim == 2: check_shape(x, (None, c.d_in), "activations")
-            else: check_shape(x, (c.n_inst, None, c.d_in), "activations")
+            else:
+                check_shape(x, (None, None, c.d_in), "activations")
+                if x.shape[0] not in (1, c.n_inst): raise ValueError(f"activations have {x.shape[0]} instances, expected 1 or n_inst={c.n_inst}")
             if not x.is_floating_point(): raise TypeError(f"activations must be floating point, got {x.dtype}")
             check_finite(x, "activations")
         if x.ndim == 2: x = x.expand(c.n_inst, -1, -1)
+        elif x.shape[0] == 1 and c.n_inst > 1: x = x.expand(c.n_inst, -1, -1)
         return x.to(self.W_dec.dtype)
 
     def encode(self, x: Tensor, check: bool = True) -> Tensor:
@@ -172,13 +175,14 @@ def resample_dead(sae: SAE, dead: Tensor, # (n_inst, d_sae) bool
 
 # %% ../nbs/02_sae.ipynb
 def train_sae(sae: SAE,
-              data: FeatureModel | Callable[[int], Tensor], # source of (n_inst, batch, d_in) or (batch, d_in) activations
+              data: FeatureModel | Callable[[int], Tensor], # a synthetic model (has `.sample`) or a function batch -> (n_inst, batch, d_in) or (batch, d_in)
               cfg: TrainConfig = TrainConfig(),
               extra_loss: Callable[[SAE], Tensor] | None = None, # added penalty, (n_inst,)
              ) -> History:
     "Train `sae` in place with Adam; returns the `History`."
     g = make_generator(cfg.seed, sae.device)
-    if isinstance(data, FeatureModel):
+    synthetic = hasattr(data, "sample") and hasattr(data, "F")  # FeatureModel, StructuredModel, ...
+    if synthetic:
         if data.d_in != sae.cfg.d_in: raise ValueError(f"data has d_in={data.d_in} but the SAE expects d_in={sae.cfg.d_in}")
         if data.n_inst not in (1, sae.cfg.n_inst): raise ValueError(f"data has {data.n_inst} instances but the SAE has {sae.cfg.n_inst}")
         fm = data.to(sae.device)
@@ -192,7 +196,7 @@ def train_sae(sae: SAE,
     since_fired = torch.zeros(sae.cfg.n_inst, sae.cfg.d_sae, dtype=torch.long, device=sae.device)
     for step in tqdm(range(cfg.n_steps), disable=not cfg.progress, leave=False):
         x = get(cfg.batch_size)
-        x = sae.prep(x, check=(step == 0 or not isinstance(data, FeatureModel)))
+        x = sae.prep(x, check=(step == 0 or not synthetic))
         for grp in opt.param_groups: grp["lr"] = cfg.lr * min(1.0, (cfg.n_steps - step) / max(1, cfg.n_steps - decay_start))
         sae.l1_coeff.copy_(l1_full * min(1.0, (step + 1) / warm))
         out = sae.losses(x, check=False)

@@ -115,3 +115,68 @@ def test_readme_test_command_is_what_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text()
     cmd = re.search(r"^TEST_CMD='(.*)'$", ci, re.M).group(1)
     assert cmd in (ROOT / "README.md").read_text()
+
+
+# --- structured data and per-feature diagnosis (issue 3) ---
+from itertools import permutations
+from sae_nb.structured import StructuredModel, scaled_model, the_model, zipf_probs
+from sae_nb.diagnosis import diagnose_features, hungarian_match, mcc, recall_by_decile
+
+
+def test_hungarian_matches_brute_force():
+    g = make_generator(3)
+    W, F = unit_norm(torch.randn(4, 6, generator=g)), unit_norm(torch.randn(4, 6, generator=g))
+    c = (W @ F.T).numpy()
+    brute = max(sum(c[i, p[i]] for i in range(4)) for p in permutations(range(4))) / 4
+    assert abs(mcc(W, F) - brute) < 1e-6
+
+
+def test_structured_children_exclusive_and_gated():
+    sm = scaled_model(n_features=300, d_in=32, n_roots=20, branching=3, depth=2, seed=1)
+    x, a = sm.sample(4096, make_generator(0))
+    on = a[0] > 0
+    kids = torch.nonzero(sm.parent >= 0).flatten()
+    assert not (on[:, kids] & ~on[:, sm.parent[kids]]).any()
+    for par in sm.parents[:10]:
+        assert (on[:, sm.parent == par].sum(-1) <= 1).all()
+    assert torch.allclose(x, a @ sm.F, atol=1e-4)
+
+
+def test_copula_correlation_raises_cofiring():
+    n = 50
+    L = torch.full((n, 1), 0.8)  # one shared factor: all features correlated
+    ind = StructuredModel(torch.eye(n), torch.full((n,), 0.1))
+    cor = StructuredModel(torch.eye(n), torch.full((n,), 0.1), corr=L)
+    g = make_generator(0)
+    ai, ac = (ind.sample_acts(20_000, g)[0] > 0).float(), (cor.sample_acts(20_000, g)[0] > 0).float()
+    assert abs(ac.mean() - 0.1) < 0.01                            # marginals kept
+    assert (ac[:, 0] * ac[:, 1]).mean() > 2 * (ai[:, 0] * ai[:, 1]).mean()
+
+
+def test_nnls_candidate_path_matches_full():
+    g = make_generator(5)
+    F = unit_norm(torch.randn(1, 40, 16, generator=g))
+    D = unit_norm(torch.randn(1, 7, 16, generator=g))
+    _, r_full = nnls(D, F, k=None, n_iter=4000)
+    _, r_k = nnls(D, F, k=40, n_iter=4000)
+    assert torch.allclose(r_full, r_k, atol=1e-4)
+
+
+def test_diagnosis_perfect_sae_recovers_everything():
+    sm = the_model(d_in=16)
+    sae = SAE(SAEConfig(16, 7), device="cpu")
+    with torch.no_grad():
+        sae.W_dec[0] = sm.F[0]; sae.W_enc[0] = sm.F[0].T; sae.b_enc.fill_(-0.1)
+    d = diagnose_features(sae, sm)
+    assert (d.status == "recovered").all() and (d.latent.to_numpy() == np.arange(7)).all()
+    t = recall_by_decile(d, n_bins=2)
+    assert (t.recovered == 1).all()
+
+
+def test_zipf_and_bad_structured_args():
+    p = zipf_probs(1000, 0.4, 1e-3)
+    assert p[0] == pytest.approx(0.4) and p[-1] == pytest.approx(1e-3, rel=1e-4) and (p[1:] <= p[:-1]).all()
+    with pytest.raises(ValueError, match="summing to"):
+        StructuredModel(torch.eye(3), [0.5, 0.6, 0.6], parent=[-1, 0, 0])
+    with pytest.raises(ValueError, match="squared norm < 1"):
+        StructuredModel(torch.eye(2), [0.1, 0.1], corr=torch.ones(2, 1))
