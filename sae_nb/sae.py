@@ -125,18 +125,21 @@ class TrainConfig:
     log_every: int = 50
     seed: int = 0 # seeds the data stream
     progress: bool = True
+    target_l0: float | Sequence[float] | None = None # steer each instance's L1 weight to this L0 (scalar or per instance)
+    l0_gain: float = 0.02 # step of the log-λ controller per step at a log-ratio of 1
 
     def __post_init__(self):
         if self.n_steps < 1 or self.batch_size < 1: raise ValueError(f"n_steps and batch_size must be >= 1, got {self.n_steps}, {self.batch_size}")
         if not self.lr > 0: raise ValueError(f"lr must be > 0, got {self.lr}")
         if not (0 <= self.lr_decay_frac <= 1 and 0 <= self.l1_warmup_frac <= 1): raise ValueError("lr_decay_frac and l1_warmup_frac must lie in [0, 1]")
         if self.resample_every is not None and self.resample_every < 1: raise ValueError(f"resample_every must be >= 1 or None, got {self.resample_every}")
+        if self.target_l0 is not None and not (torch.as_tensor(self.target_l0, dtype=torch.float32) > 0).all(): raise ValueError(f"target_l0 must be > 0, got {self.target_l0}")
 
 @dataclass
 class History:
     "Per-instance training curves, logged every `log_every` steps."
     step: list = field(default_factory=list)
-    rows: dict = field(default_factory=lambda: {k: [] for k in ("loss", "mse", "l1", "l0", "dead")})
+    rows: dict = field(default_factory=lambda: {k: [] for k in ("loss", "mse", "l1", "l0", "dead", "l1_coeff")})
     n_resampled: int = 0
     seconds: float = 0.0
 
@@ -192,6 +195,11 @@ def train_sae(sae: SAE,
     decay_start = int(cfg.n_steps * (1 - cfg.lr_decay_frac))
     warm = max(1, int(cfg.n_steps * cfg.l1_warmup_frac))
     l1_full = sae.l1_coeff.clone()
+    target = None
+    if cfg.target_l0 is not None:
+        if sae.cfg.activation != "relu": raise ValueError("target_l0 steers the L1 weight; a topk SAE fixes its L0 with k")
+        if not (l1_full > 0).all(): raise ValueError("target_l0 needs a positive starting l1_coeff for every instance")
+        target = torch.as_tensor(cfg.target_l0, dtype=torch.float32, device=sae.device).expand(sae.cfg.n_inst)
     hist, t0 = History(), time.perf_counter()
     since_fired = torch.zeros(sae.cfg.n_inst, sae.cfg.d_sae, dtype=torch.long, device=sae.device)
     for step in tqdm(range(cfg.n_steps), disable=not cfg.progress, leave=False):
@@ -208,6 +216,8 @@ def train_sae(sae: SAE,
         opt.step()
         sae.normalize_decoder()
         with torch.no_grad():
+            if target is not None and warm <= step < decay_start:
+                l1_full *= torch.exp(cfg.l0_gain * (out["l0"].clamp_min(1e-3) / target).log().clamp(-1, 1))
             fired = (out["f"] > 0).any(1)
             since_fired = torch.where(fired, 0, since_fired + 1)
             if cfg.resample_every and (step + 1) % cfg.resample_every == 0 and step + 1 < decay_start:
@@ -217,6 +227,7 @@ def train_sae(sae: SAE,
             if step % cfg.log_every == 0 or step == cfg.n_steps - 1:
                 hist.step.append(step)
                 for k in ("loss", "mse", "l1", "l0"): hist.rows[k].append(out[k].detach().cpu())
+                hist.rows["l1_coeff"].append(sae.l1_coeff.detach().cpu().clone())
                 hist.rows["dead"].append((since_fired >= cfg.log_every).float().mean(-1).cpu())
     sae.l1_coeff.copy_(l1_full)
     hist.seconds = time.perf_counter() - t0

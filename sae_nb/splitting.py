@@ -15,7 +15,7 @@ from .metrics import label_latents, cos_sim
 from .diagnosis import diagnose_features, firing_counts, hungarian_match, match_widths, matched_f1, recall_by_decile
 
 # %% auto 0
-__all__ = ['explained_variance', 'nearest_live_cos', 'sweep_widths', 'name_latents']
+__all__ = ['explained_variance', 'nearest_live_cos', 'sae_report', 'sweep_widths', 'name_latents']
 
 # %% ../nbs/05_splitting.ipynb
 @torch.no_grad()
@@ -33,45 +33,54 @@ def nearest_live_cos(sae: SAE, inst: int, alive: torch.Tensor) -> float:
     c = D @ D.T; c.fill_diagonal_(-2)
     return float(c.max(-1).values.mean())
 
-def sweep_widths(source, widths: Sequence[int], l1s: Sequence[float], seeds: Sequence[int] = range(3),
-                 target_l0: float | None = None, n_steps: int = 3000, batch_size: int = 512, lr: float = 3e-3,
+@torch.no_grad()
+def sae_report(sae: SAE, source, insts: Sequence[int] | None = None) -> pd.DataFrame:
+    "One row per instance: λ, L0 and EV on fresh samples, MCC, F1, feature status shares (all, rare half, frequent half), combination latents, nearest-neighbour cosine."
+    insts = range(sae.cfg.n_inst) if insts is None else insts
+    ev, labels, rows = explained_variance(sae, source), label_latents(sae, source), []
+    for i in insts:
+        counts = firing_counts(sae, source.to(sae.device), inst=i)
+        diag = diagnose_features(sae, source, inst=i, counts=counts)
+        lab = labels[labels.inst == i]
+        alive = torch.tensor((lab.kind != "dead").to_numpy(), device=sae.device)
+        st = diag.status.value_counts(normalize=True)
+        rare = diag.rate <= diag.rate.median()
+        rows.append(dict(inst=i, l1=float(sae.l1_coeff[i]), l0=float(counts["latent"].sum() / counts["n"]), ev=float(ev[i]),
+                         mcc=float(hungarian_match(sae.dec_dirs()[i], source.F[0].to(sae.device))[2].mean()),
+                         f1=matched_f1(sae, source, i, counts),
+                         **{k: float(st.get(k, 0.0)) for k in ("recovered", "absorbed", "in combination only", "missing")},
+                         rare_recovered=float((diag.status[rare] == "recovered").mean()), frequent_recovered=float((diag.status[~rare] == "recovered").mean()),
+                         combo_latents=int((lab.kind == "combination").sum()),
+                         combo_resid=float(lab[lab.kind == "combination"].resid.mean()) if (lab.kind == "combination").any() else float("nan"),
+                         live=int(alive.sum()), nn_cos=nearest_live_cos(sae, i, alive)))
+    return pd.DataFrame(rows)
+
+def sweep_widths(source, widths: Sequence[int], seeds: Sequence[int] = range(3), target_l0: float | None = None,
+                 l1_init: float = 0.1, activation: str = "relu", n_steps: int = 3000, batch_size: int = 512, lr: float = 3e-3,
                  resample_every: int | None = 500, device=None, progress: bool = False, log=print):
-    "Train widths × L1 weights × seeds, keep the L1 weight nearest `target_l0` per width; returns (table, {width: (sae, kept instances)})."
+    "Train widths × seeds at matched L0 (L1 steered to `target_l0`, or TopK with k = round(target_l0)); returns (table, {width: (sae, instances)})."
     if not widths or min(widths) < 1: raise ValueError(f"widths must be >= 1, got {list(widths)}")
+    if activation not in ("relu", "topk"): raise ValueError(f"activation must be 'relu' or 'topk', got {activation!r}")
     dev = torch.device(device) if device is not None else def_device
     if target_l0 is None: target_l0 = float((source.sample_acts(8192, make_generator(0)) > 0).sum(-1).float().mean())
-    rows, fits = [], {}
+    k = max(1, round(target_l0)) if activation == "topk" else None
+    tabs, fits = [], {}
     for w in widths:
-        grid = [(l1, s) for l1 in l1s for s in seeds]
+        n = len(seeds)
         t0 = time.perf_counter()
-        sae = SAE(SAEConfig(source.d_in, w, n_inst=len(grid), l1_coeff=[l for l, _ in grid], seed=[1000 * w + s for _, s in grid]), device=dev)
+        sae = SAE(SAEConfig(source.d_in, w, n_inst=n, activation=activation, k=None if k is None else min(k, w),
+                            l1_coeff=l1_init if activation == "relu" else 0.0, seed=[1000 * w + s for s in seeds]), device=dev)
         src, g = source.to(dev), make_generator(w, dev)
         def data(b):  # every instance gets its own samples
-            return src.sample(b * len(grid), g)[0].reshape(len(grid), b, -1) if src.n_inst == 1 else src.sample(b, g)[0]
-        hist = train_sae(sae, data, TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every, progress=progress))
+            return src.sample(b * n, g)[0].reshape(n, b, -1) if src.n_inst == 1 else src.sample(b, g)[0]
+        train_sae(sae, data, TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every, progress=progress,
+                                         target_l0=target_l0 if activation == "relu" else None))
         secs = time.perf_counter() - t0
-        l0 = hist.rows["l0"][-1]
-        by_l1 = pd.DataFrame(dict(l1=[l for l, _ in grid], l0=l0.numpy())).groupby("l1").l0.mean()
-        best_l1 = float((np.log(by_l1.clip(lower=1e-3)) - np.log(target_l0)).abs().idxmin())
-        keep = [i for i, (l, _) in enumerate(grid) if l == best_l1]
-        ev = explained_variance(sae, source)
-        labels = label_latents(sae, source)
-        for i in keep:
-            counts = firing_counts(sae, source.to(sae.device), inst=i)
-            diag = diagnose_features(sae, source, inst=i, counts=counts)
-            lab = labels[labels.inst == i]
-            alive = torch.tensor((lab.kind != "dead").to_numpy(), device=sae.device)
-            st = diag.status.value_counts(normalize=True)
-            rows.append(dict(width=w, seed=grid[i][1], l1=best_l1, l0=float(l0[i]), ev=float(ev[i]),
-                             mcc=float(hungarian_match(sae.dec_dirs()[i], source.F[0].to(sae.device))[2].mean()),
-                             f1=matched_f1(sae, source, i, counts),
-                             combo_resid=float(lab[lab.kind == "combination"].resid.mean()) if (lab.kind == "combination").any() else float("nan"),
-                             **{k: float(st.get(k, 0.0)) for k in ("recovered", "absorbed", "in combination only", "missing")},
-                             combo_latents=int((lab.kind == "combination").sum()), live=int(alive.sum()),
-                             nn_cos=nearest_live_cos(sae, i, alive), samples_per_s=n_steps * batch_size * len(grid) / secs))
-        fits[w] = (sae, keep)
-        log(f"width {w}: {len(grid)} SAEs in {secs:.0f}s, kept λ={best_l1} (mean L0 {by_l1[best_l1]:.2f}, target {target_l0:.2f})")
-    return pd.DataFrame(rows), fits
+        tab = sae_report(sae, source)
+        tab.insert(0, "width", w); tab.insert(1, "seed", list(seeds)); tab["samples_per_s"] = n_steps * batch_size * n / secs
+        tabs.append(tab); fits[w] = (sae, list(range(n)))
+        log(f"width {w}: {n} SAEs in {secs:.0f}s, L0 {tab.l0.mean():.2f} (target {target_l0:.2f})")
+    return pd.concat(tabs, ignore_index=True), fits
 
 # %% ../nbs/05_splitting.ipynb
 def name_latents(sae: SAE, source, inst: int, names: Sequence[str]) -> pd.Series:

@@ -122,7 +122,9 @@ def summarise_toy(results: dict[str, pd.DataFrame], # name -> per-instance outco
 def run_toy(l1s: Sequence[float], p3s: Sequence[float], seeds: Sequence[int] = range(10), width: int = 3,
             jitter: float = 0.0, p_both: float = 0.3, p_solo: float = 0.1, mag: tuple[float, float] = (0.5, 1.5),
             n_steps: int = 3000, batch_size: int = 512, lr: float = 3e-3, resample_every: int | None = 500,
-            device: str | torch.device | None = None, progress: bool = False, data_seed: int = 0):
+            device: str | torch.device | None = None, progress: bool = False, data_seed: int = 0,
+            extra_loss=None, # passed to `train_sae`, e.g. an orthogonality penalty from `sae_nb.ortho.ortho_loss`
+           ):
     "Train one SAE per (l1, p3, seed) in one batched loop; returns (per-instance outcomes, sae, feature model, history)."
     if width < 1: raise ValueError(f"width must be >= 1, got {width}")
     grid = list(itertools.product(l1s, p3s, seeds))
@@ -131,7 +133,7 @@ def run_toy(l1s: Sequence[float], p3s: Sequence[float], seeds: Sequence[int] = r
     fm = toy_model(p3=[p for _, p, _ in grid], p_both=p_both, p_solo=p_solo, jitter=jitter, mag=mag, n_inst=len(grid))
     sae = SAE(SAEConfig(d_in=3, d_sae=width, n_inst=len(grid), l1_coeff=[l for l, _, _ in grid], seed=[int(s) for _, _, s in grid]), device=dev)
     hist = train_sae(sae, fm, TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every,
-                                          seed=data_seed, progress=progress))
+                                          seed=data_seed, progress=progress), extra_loss=extra_loss)
     out = toy_outcomes(sae, fm)
     out.insert(1, "l1", [l for l, _, _ in grid]); out.insert(2, "p3", [p for _, p, _ in grid]); out.insert(3, "seed", [s for _, _, s in grid])
     out["mse"] = hist.rows["mse"][-1].numpy(); out["l0"] = hist.rows["l0"][-1].numpy()

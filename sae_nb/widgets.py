@@ -11,19 +11,25 @@ import torch
 from IPython.display import display
 from .toy import run_toy, plot_decoder
 from .metrics import label_latents
+from .ortho import FORMS, ortho_loss
 
 def toy_panel(n_seeds: int = 4, n_steps: int = 1000, batch_size: int = 512, device: str | None = "cpu", show: bool = True):
-    "Sliders for the toy (L1 weight, f3 rate, width, proportion jitter, seed); each change retrains `n_seeds` SAEs and redraws."
+    "Sliders for the toy (L1 weight, f3 rate, width, proportion jitter, seed, orthogonality penalty weight/form/τ/p); each change retrains `n_seeds` SAEs and redraws."
     l1 = W.FloatLogSlider(value=0.2, base=10, min=-2, max=0, step=0.1, description="L1 weight", continuous_update=False)
     p3 = W.FloatLogSlider(value=0.005, base=10, min=-3, max=-1, step=0.1, description="p3", continuous_update=False)
     width = W.IntSlider(value=3, min=1, max=6, description="width", continuous_update=False)
     jitter = W.FloatSlider(value=0.0, min=0, max=1, step=0.1, description="jitter", continuous_update=False)
     seed = W.IntSlider(value=0, min=0, max=99, description="seed", continuous_update=False)
+    ortho_w = W.FloatSlider(value=0.0, min=0, max=2, step=0.05, description="ortho weight", continuous_update=False)
+    form = W.Dropdown(options=list(FORMS) + ["ortsae"], value="abs", description="form")
+    tau = W.FloatSlider(value=0.3, min=0, max=0.9, step=0.05, description="τ (hinge)", continuous_update=False)
+    p = W.IntSlider(value=2, min=1, max=4, description="p (pow/hinge)", continuous_update=False)
     out, status = W.Output(), W.HTML()
     def update(*_):
         t0 = time.perf_counter()
         res, sae, fm, _ = run_toy([l1.value], [p3.value], range(seed.value, seed.value + n_seeds), width=width.value,
-                                  jitter=jitter.value, n_steps=n_steps, batch_size=batch_size, device=device)
+                                  jitter=jitter.value, n_steps=n_steps, batch_size=batch_size, device=device,
+                                  extra_loss=ortho_loss(ortho_w.value, form.value, p.value, tau.value, n_chunks=1) if ortho_w.value > 0 and width.value >= 2 else None)
         dt = time.perf_counter() - t0
         labels = label_latents(sae, fm)
         with out:
@@ -34,8 +40,9 @@ def toy_panel(n_seeds: int = 4, n_steps: int = 1000, batch_size: int = 512, devi
             plt.tight_layout(); plt.show()
         status.value = f"retrained {n_seeds} SAEs in {dt:.2f}s; f3 recovered in {int(res.f3.sum())}/{n_seeds}, f1+f2 latent in {int(res.combo.sum())}/{n_seeds}"
         panel.last = dict(result=res, seconds=dt)
-    for w in (l1, p3, width, jitter, seed): w.observe(update, names="value")
-    panel = W.VBox([W.HBox([l1, p3, width]), W.HBox([jitter, seed]), status, out])
+    for w in (l1, p3, width, jitter, seed, ortho_w, form, tau, p): w.observe(update, names="value")
+    panel = W.VBox([W.HBox([l1, p3, width]), W.HBox([jitter, seed]), W.HBox([ortho_w, form, tau, p]), status, out])
+    panel.controls = dict(l1=l1, p3=p3, width=width, jitter=jitter, seed=seed, ortho_weight=ortho_w, form=form, tau=tau, p=p)
     panel.update = update
     update()
     if show: display(panel)

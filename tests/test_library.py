@@ -180,3 +180,73 @@ def test_zipf_and_bad_structured_args():
         StructuredModel(torch.eye(3), [0.5, 0.6, 0.6], parent=[-1, 0, 0])
     with pytest.raises(ValueError, match="squared norm < 1"):
         StructuredModel(torch.eye(2), [0.1, 0.1], corr=torch.ones(2, 1))
+
+
+# --- orthogonality penalties (06_ortho) and matched-L0 training ---
+from sae_nb.ortho import ortho_loss, ortsae_penalty, pair_bias, pair_penalty, phi, shared_component_model, train_variants
+from sae_nb.splitting import sae_report
+
+
+def _naive_penalty(W, form, p, tau):
+    U = unit_norm(W); C = U @ U.transpose(-1, -2); m = W.shape[-2]
+    val, _ = phi(C, form, p, tau)
+    return (val.sum((-1, -2)) - val.diagonal(dim1=-2, dim2=-1).sum(-1)) / (m * (m - 1))
+
+
+@pytest.mark.parametrize("form,p,tau", [("abs", 1, 0), ("sq", 1, 0), ("pow", 3, 0), ("hinge", 2, 0.3), ("hinge", 1, 0.2)])
+@pytest.mark.parametrize("tile", [1, 5, 64])
+def test_tiled_penalty_equals_naive_values_and_grads(form, p, tau, tile):
+    W = torch.randn(2, 23, 6, generator=make_generator(3), dtype=torch.float64)
+    Wa, Wb = W.clone().requires_grad_(), W.clone().requires_grad_()
+    a, b = pair_penalty(Wa, form, p, tau, tile=tile), _naive_penalty(Wb, form, p, tau)
+    assert torch.allclose(a, b, atol=1e-12)
+    a.sum().backward(); b.sum().backward()
+    assert torch.allclose(Wa.grad, Wb.grad, atol=1e-12)
+
+
+def test_hinge_gradcheck_and_penalty_invariances():
+    assert torch.autograd.gradcheck(lambda w: pair_penalty(w, "hinge", 2, 0.1, tile=3), (torch.randn(1, 7, 4, dtype=torch.float64, requires_grad=True),))
+    W = torch.randn(30, 8, generator=make_generator(0), dtype=torch.float64)
+    perm = torch.randperm(30, generator=make_generator(1))
+    scale = torch.rand(30, 1, generator=make_generator(2), dtype=torch.float64) + 0.1
+    for form in ("abs", "hinge"):
+        v = pair_penalty(W, form, 2, 0.3)
+        assert torch.allclose(v, pair_penalty(W[perm], form, 2, 0.3)) and torch.allclose(v, pair_penalty(W * scale, form, 2, 0.3))
+        assert 0 <= float(v) <= 1
+    assert float(pair_penalty(torch.eye(5), "abs")) == 0.0 and float(ortsae_penalty(torch.eye(4).repeat(2, 1), 1)) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="tau must lie"):
+        pair_penalty(W, "hinge", 2, 1.5)
+
+
+def test_target_l0_controller_matches_sparsity():
+    fm = FeatureModel(random_directions(30, 12, orthogonal=False, generator=make_generator(0)), p=torch.full((30,), 0.05))
+    sae = SAE(SAEConfig(12, 30, n_inst=3, l1_coeff=[0.003, 0.03, 0.3]), device="cpu")
+    train_sae(sae, fm, TrainConfig(n_steps=1500, batch_size=256, target_l0=1.5, progress=False))
+    l0 = (sae.encode(fm.sample(4096, make_generator(1))[0]) > 0).float().sum(-1).mean(-1)
+    assert ((l0 / 1.5 - 1).abs() < 0.15).all()
+    with pytest.raises(ValueError, match="positive starting l1_coeff"):
+        train_sae(SAE(SAEConfig(12, 30), device="cpu"), fm, TrainConfig(n_steps=1, target_l0=1.0))
+
+
+def test_shared_component_model_and_pair_bias_on_perfect_sae():
+    src = shared_component_model(0.35, n_parents=4, n_children=2, d_in=16)
+    F = src.F[0]
+    kids = (src.parent >= 0).nonzero().flatten()
+    assert torch.allclose((F[kids] * F[src.parent[kids]]).sum(-1), torch.full((len(kids),), 0.35), atol=1e-5)
+    sae = SAE(SAEConfig(16, len(F)), device="cpu")
+    with torch.no_grad(): sae.W_dec[0] = F
+    r = pair_bias(sae, src).iloc[0]
+    assert r.learned_cos == pytest.approx(0.35, abs=1e-5) and r.mcc == pytest.approx(1.0, abs=1e-5)
+    with pytest.raises(ValueError, match="cos must lie"):
+        shared_component_model(1.0)
+
+
+def test_train_variants_and_sae_report_smoke():
+    sm = the_model(d_in=16)
+    tab, saes = train_variants(sm, {"L1": {}, "L1+hinge": dict(ortho=dict(weight=[0.0, 10.0], form="hinge", tau=0.3, p=2)), "TopK": dict(activation="topk")},
+                               width=8, seeds=[0], n_steps=200, device="cpu", log=lambda *_: None)
+    assert list(tab.variant) == ["L1", "L1+hinge", "L1+hinge", "TopK"] and list(tab.weight) == [0.0, 0.0, 10.0, 0.0]
+    for col in ("l0", "ev", "mcc", "f1", "recovered", "rare_recovered", "combo_latents", "nn_cos"): assert tab[col].notna().all(), col
+    rep = sae_report(saes["TopK"], sm)
+    assert len(rep) == 1 and rep.l0.iloc[0] <= 1.0 + 1e-6  # k = round(true L0 1.23) = 1
+
