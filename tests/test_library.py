@@ -250,3 +250,48 @@ def test_train_variants_and_sae_report_smoke():
     rep = sae_report(saes["TopK"], sm)
     assert len(rep) == 1 and rep.l0.iloc[0] <= 1.0 + 1e-6  # k = round(true L0 1.23) = 1
 
+
+# --- neighbour-list penalties (07_neighbours) ---
+from sae_nb.neighbours import NeighbourPenalty, list_penalty, neighbour_lists
+
+
+@pytest.mark.parametrize("tile", [7, 64, 4096])
+def test_neighbour_lists_match_full_topk(tile):
+    W = torch.randn(2, 150, 12, generator=make_generator(0))
+    idx, val = neighbour_lists(W, k=6, tile=tile)
+    U = unit_norm(W); C = (U @ U.transpose(-1, -2)).abs(); C.diagonal(dim1=-2, dim2=-1).fill_(-1)
+    assert torch.equal(idx.sort(-1).values, C.topk(6, dim=-1)[1].sort(-1).values)
+    assert torch.allclose(val, C.topk(6, dim=-1)[0], atol=1e-6)
+
+
+def test_list_penalty_equals_exact_hinge_when_lists_complete():
+    g = make_generator(3)
+    base = torch.randn(120, 24, generator=g, dtype=torch.float64)
+    W = torch.cat([base, base[:30] + 0.3 * torch.randn(30, 24, generator=g, dtype=torch.float64)])[None]
+    idx, val = neighbour_lists(W, k=10)
+    assert (val[..., -1] < 0.6).all()
+    Wa, Wb = W.clone().requires_grad_(), W.clone().requires_grad_()
+    a, b = list_penalty(Wa, idx, "hinge", 2, 0.6), pair_penalty(Wb, "hinge", 2, 0.6)
+    a.sum().backward(); b.sum().backward()
+    assert float(b) > 0 and torch.allclose(a, b, atol=1e-14) and torch.allclose(Wa.grad, Wb.grad, atol=1e-14)
+
+
+def test_random_projection_keeps_near_duplicates():
+    g = make_generator(1)
+    base = torch.randn(512, 128, generator=g)
+    W = torch.cat([base, base + 0.4 * torch.randn(512, 128, generator=g)])
+    idx, _ = neighbour_lists(W, k=4, proj_dim=16, generator=make_generator(2))
+    twin = torch.cat([torch.arange(512, 1024), torch.arange(512)])
+    assert (idx == twin[:, None]).any(-1).float().mean() > 0.99
+
+
+def test_neighbour_penalty_trains_and_logs_recall():
+    fm = FeatureModel(random_directions(20, 8, orthogonal=False, generator=make_generator(0)), p=torch.full((20,), 0.1))
+    sae = SAE(SAEConfig(8, 20, n_inst=2, l1_coeff=0.05), device="cpu")
+    nbp = NeighbourPenalty(torch.tensor([0.0, 10.0]), k=4, refresh_every=50, tau=0.3)
+    train_sae(sae, fm, TrainConfig(n_steps=200, progress=False), extra_loss=nbp)
+    assert len(nbp.log) == 4 and all(0 <= r["recall"] <= 1 for r in nbp.log[1:] if r["recall"] == r["recall"])
+    U = unit_norm(sae.W_dec.detach()); C = (U @ U.transpose(-1, -2)).abs() - 2 * torch.eye(20)
+    assert C[1].max() < C[0].max()  # the penalised instance has no pair as parallel as the unpenalised one's worst
+    with pytest.raises(ValueError, match="refresh_every"):
+        NeighbourPenalty(1.0, refresh_every=0)
