@@ -59,7 +59,7 @@ def main():
     ap.add_argument("--k", type=int, default=16)
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--refresh", type=int, nargs="+", default=[100, 1000])
-    ap.add_argument("--out", help="also write one JSON row per (m, d) to this file (the notebook plots benchmarks/results/*.jsonl)")
+    ap.add_argument("--out", help="also write one JSON row per (m, d) to this file (the notebook plots benchmarks/recorded/*.jsonl)")
     a = ap.parse_args()
     if a.one:
         print(json.dumps(one(a.one[0], int(a.one[1]), int(a.one[2]), a.batch, a.k, a.reps))); return
