@@ -9,10 +9,11 @@ from typing import Sequence
 import torch
 from torch import Tensor
 from .core import make_generator, unit_norm
+from torch.optim.optimizer import register_optimizer_step_post_hook
 from .ortho import phi, _check_args, pair_penalty
 
 # %% auto 0
-__all__ = ['neighbour_lists', 'pair_pattern', 'list_penalty', 'NeighbourPenalty']
+__all__ = ['neighbour_lists', 'pair_pattern', 'list_penalty', 'NeighbourPenalty', 'FrozenBatch']
 
 # %% ../nbs/07_neighbours.ipynb
 import warnings
@@ -146,3 +147,62 @@ class NeighbourPenalty:
         self.calls += 1
         w = torch.as_tensor(self.weight, dtype=sae.W_dec.dtype, device=sae.device)
         return w * list_penalty(sae.W_dec, self.pattern, self.form, self.p, self.tau, normalize=sae.cfg.decoder_norm != "unit")
+
+# %% ../nbs/07_neighbours.ipynb
+class FrozenBatch:
+    "`extra_loss` for the post's scheme: `n_groups` groups of latents trained in turn over `n_steps`; earlier groups frozen, later ones off; penalty on new-vs-new and new-vs-frozen pairs."
+    OFF = -1e4
+    def __init__(self, sae, weight: float, n_groups: int, n_steps: int, form: str = "hinge", p: float = 2.0, tau: float = 0.3):
+        _check_args(form, p, tau)
+        m = sae.cfg.d_sae
+        if not 1 <= n_groups <= m: raise ValueError(f"n_groups must lie in [1, d_sae = {m}], got {n_groups}")
+        self.weight, self.form, self.p, self.tau = weight, form, p, tau
+        self.edges = torch.linspace(0, m, n_groups + 1).round().long().tolist()
+        self.stage_len, self.n_groups, self.calls, self.stage = math.ceil(n_steps / n_groups), n_groups, 0, -1
+        self.mask = torch.zeros(m, dtype=torch.bool, device=sae.device)
+        self.hooks = [sae.W_dec.register_hook(lambda g: g * self.mask[None, :, None]),
+                      sae.W_enc.register_hook(lambda g: g * self.mask[None, None, :]),
+                      sae.b_enc.register_hook(lambda g: g * self.mask[None, :])]
+        with torch.no_grad(): sae.b_enc[:, self.edges[1]:] = self.OFF
+        self.sae, self.frozen = sae, None
+        self.hooks.append(register_optimizer_step_post_hook(self._after_step))
+
+    @torch.no_grad()
+    def _after_step(self, opt, *_):
+        "After each optimiser step: zero Adam's momentum outside the current group and put the frozen rows back."
+        sae = self.sae
+        if self.stage < 0 or not any(p is sae.W_dec for g in opt.param_groups for p in g["params"]): return
+        for P, m in ((sae.W_dec, self.mask[None, :, None]), (sae.W_enc, self.mask[None, None, :]), (sae.b_enc, self.mask[None, :])):
+            st = opt.state.get(P, {})
+            if "exp_avg" in st: st["exp_avg"].mul_(m)
+        s = self.edges[self.stage]
+        if s: sae.W_dec[..., :s, :] = self.frozen[0]; sae.W_enc[..., :s] = self.frozen[1]; sae.b_enc[:, :s] = self.frozen[2]
+
+    @torch.no_grad()
+    def _enter(self, sae, stage):
+        s, e = self.edges[stage], self.edges[stage + 1]
+        self.mask.zero_(); self.mask[s:e] = True
+        sae.b_enc[:, s:e] = 0.0
+        self.frozen = (sae.W_dec.detach()[..., :s, :].clone(), sae.W_enc.detach()[..., :s].clone(), sae.b_enc.detach()[:, :s].clone())
+        self.stage = stage
+
+    def __call__(self, sae) -> Tensor:
+        stage = min(self.calls // self.stage_len, self.n_groups - 1)
+        if stage != self.stage: self._enter(sae, stage)
+        self.calls += 1
+        s, e = self.edges[stage], self.edges[stage + 1]
+        with torch.no_grad():
+            if (sae.b_enc[:, e:] > self.OFF / 2).any(): raise RuntimeError("a latent of a later group was revived (dead-latent resampling?): train with resample_every=None")
+        U = unit_norm(sae.W_dec)
+        C = U[:, s:e] @ U[:, :e].transpose(-1, -2)  # new vs (frozen + new)
+        val, _ = phi(C, self.form, self.p, self.tau)
+        r = torch.arange(e - s, device=U.device)
+        val = val.clone(); val[:, r, s + r] = 0  # drop i == j
+        m = U.shape[1]
+        w = torch.as_tensor(self.weight, dtype=U.dtype, device=U.device)
+        # new-vs-new pairs appear here in both orders, new-vs-frozen in one: count the latter twice, as the exact sum does
+        return w * (2 * val[..., :s].sum((-1, -2)) + val[..., s:].sum((-1, -2))) / (m * (m - 1))
+
+    def remove(self):
+        "Take the gradient masks and the optimiser hook off (after training)."
+        for h in self.hooks: h.remove()

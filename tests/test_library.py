@@ -295,3 +295,26 @@ def test_neighbour_penalty_trains_and_logs_recall():
     assert C[1].max() < C[0].max()  # the penalised instance has no pair as parallel as the unpenalised one's worst
     with pytest.raises(ValueError, match="refresh_every"):
         NeighbourPenalty(1.0, refresh_every=0)
+
+
+def test_frozen_batch_gradient_matches_exact_on_new_group_and_freezes():
+    from sae_nb.neighbours import FrozenBatch
+    from sae_nb.ortho import phi
+    sae = SAE(SAEConfig(8, 12, n_inst=1, l1_coeff=0.1), device="cpu")
+    sae.W_dec.data = sae.W_dec.data.double()
+    fb = FrozenBatch(sae, 1.0, n_groups=3, n_steps=30, form="hinge", p=2, tau=0.0)
+    fb.calls = 10  # stage 1: latents 4..7 train, 0..3 frozen, 8..11 off
+    fb(sae).sum().backward()
+    U = sae.W_dec.detach().clone().requires_grad_()
+    V = unit_norm(U[:, :8]); v = phi(V @ V.transpose(-1, -2), "hinge", 2, 0.0)[0]
+    ((v.sum() - v.diagonal(dim1=-2, dim2=-1).sum()) / (12 * 11)).backward()
+    assert torch.allclose(sae.W_dec.grad[:, 4:8], U.grad[:, 4:8], atol=1e-10)
+    assert sae.W_dec.grad[:, :4].abs().max() == 0 and sae.W_dec.grad[:, 8:].abs().max() == 0
+    fb.remove()
+    fm = FeatureModel(random_directions(20, 8, orthogonal=False, generator=make_generator(0)), p=torch.full((20,), 0.1))
+    sae = SAE(SAEConfig(8, 12, n_inst=1, l1_coeff=0.05), device="cpu")
+    fb = FrozenBatch(sae, 1.0, n_groups=3, n_steps=300)
+    try:
+        with pytest.raises(RuntimeError, match="resample_every=None"):
+            train_sae(sae, fm, TrainConfig(n_steps=300, resample_every=50, progress=False), extra_loss=fb)
+    finally: fb.remove()
