@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
-from .core import def_device, make_generator, unit_norm
+from .core import make_generator, unit_norm
 from .data import random_directions
 from .structured import StructuredModel
-from .sae import SAE, SAEConfig, TrainConfig, train_sae
+from .sae import SAE
 from .diagnosis import hungarian_match
-from .splitting import sae_report
+from .splitting import sae_report, train_matched, true_l0
 
 # %% auto 0
 __all__ = ['FORMS', 'phi', 'pair_penalty', 'ortsae_penalty', 'ortho_loss', 'shared_component_model', 'pair_bias',
@@ -143,23 +143,17 @@ def train_variants(source, variants: dict[str, dict], width: int, seeds: Sequenc
                    l1_init: float = 0.4, n_steps: int = 3000, batch_size: int = 512, resample_every: int | None = 500,
                    device=None, log=print) -> tuple[pd.DataFrame, dict]:
     "Train named variants, each `dict(activation='relu'|'topk', ortho=None | dict(weight=scalar or list, form, tau, p))`, weights × seeds in one loop, at matched L0; returns (`sae_report` rows with variant/weight/seed, {name: sae})."
-    dev = torch.device(device) if device is not None else def_device
-    if target_l0 is None: target_l0 = float((source.sample_acts(8192, make_generator(0)) > 0).sum(-1).float().mean())
+    if target_l0 is None: target_l0 = true_l0(source)
     tabs, saes = [], {}
     for name, v in variants.items():
-        act, orth = v.get("activation", "relu"), dict(v.get("ortho") or {})
+        orth = dict(v.get("ortho") or {})
         weights = [float(w) for w in np.atleast_1d(orth.pop("weight", 0.0))]
-        grid = [(w, s) for w in weights for s in seeds]; n = len(grid)
-        sae = SAE(SAEConfig(source.d_in, width, n_inst=n, activation=act, k=max(1, round(target_l0)) if act == "topk" else None,
-                            l1_coeff=l1_init if act == "relu" else 0.0, seed=[int(s) for _, s in grid]), device=dev)
-        src, g = source.to(dev), make_generator(0, dev)
+        grid = [(w, s) for w in weights for s in seeds]
         extra = ortho_loss(torch.tensor([w for w, _ in grid]), **orth) if any(weights) else None
-        t0 = time.perf_counter()
-        train_sae(sae, lambda b: src.sample(b * n, g)[0].reshape(n, b, -1), TrainConfig(n_steps=n_steps, batch_size=batch_size, resample_every=resample_every,
-                  progress=False, target_l0=target_l0 if act == "relu" else None), extra_loss=extra)
-        secs = time.perf_counter() - t0
+        sae, secs = train_matched(source, width, [s for _, s in grid], target_l0, v.get("activation", "relu"), l1_init, n_steps, batch_size,
+                                  resample_every=resample_every, device=device, extra_loss=extra)
         tab = sae_report(sae, source)
         tab.insert(0, "variant", name); tab.insert(1, "weight", [w for w, _ in grid]); tab.insert(2, "seed", [s for _, s in grid])
         tabs.append(tab); saes[name] = sae
-        log(f"{name}: {n} SAEs in {secs:.0f}s, L0 {tab.l0.mean():.2f}")
+        log(f"{name}: {len(grid)} SAEs in {secs:.0f}s, L0 {tab.l0.mean():.2f}")
     return pd.concat(tabs, ignore_index=True), saes

@@ -15,7 +15,7 @@ from .metrics import label_latents, cos_sim
 from .diagnosis import diagnose_features, firing_counts, hungarian_match, match_widths, matched_f1, recall_by_decile
 
 # %% auto 0
-__all__ = ['explained_variance', 'nearest_live_cos', 'sae_report', 'sweep_widths', 'name_latents']
+__all__ = ['explained_variance', 'nearest_live_cos', 'sae_report', 'true_l0', 'train_matched', 'sweep_widths', 'name_latents']
 
 # %% ../nbs/05_splitting.ipynb
 @torch.no_grad()
@@ -55,27 +55,38 @@ def sae_report(sae: SAE, source, insts: Sequence[int] | None = None) -> pd.DataF
                          live=int(alive.sum()), nn_cos=nearest_live_cos(sae, i, alive)))
     return pd.DataFrame(rows)
 
+def true_l0(source, n: int = 8192) -> float:
+    "Mean number of active true features per sample (the data's L0)."
+    return float((source.sample_acts(n, make_generator(0)) > 0).sum(-1).float().mean())
+
+def train_matched(source, width: int, seeds: Sequence[int], target_l0: float, activation: str = "relu", l1_init: float = 0.1,
+                  n_steps: int = 3000, batch_size: int = 512, lr: float = 3e-3, resample_every: int | None = 500, device=None,
+                  data_seed: int = 0, extra_loss=None, progress: bool = False) -> tuple[SAE, float]:
+    "One batched SAE per seed (instance seeds `seeds`), each on its own samples, at matched L0: L1 steered to `target_l0`, or TopK with k = round(target_l0). Returns (sae, seconds)."
+    if activation not in ("relu", "topk"): raise ValueError(f"activation must be 'relu' or 'topk', got {activation!r}")
+    dev = torch.device(device) if device is not None else def_device
+    n = len(seeds)
+    sae = SAE(SAEConfig(source.d_in, width, n_inst=n, activation=activation, k=min(max(1, round(target_l0)), width) if activation == "topk" else None,
+                        l1_coeff=l1_init if activation == "relu" else 0.0, seed=[int(s) for s in seeds]), device=dev)
+    src, g = source.to(dev), make_generator(data_seed, dev)
+    def data(b):  # every instance gets its own samples
+        return src.sample(b * n, g)[0].reshape(n, b, -1) if src.n_inst == 1 else src.sample(b, g)[0]
+    t0 = time.perf_counter()
+    train_sae(sae, data, TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every, progress=progress,
+                                     target_l0=target_l0 if activation == "relu" else None), extra_loss=extra_loss)
+    return sae, time.perf_counter() - t0
+
 def sweep_widths(source, widths: Sequence[int], seeds: Sequence[int] = range(3), target_l0: float | None = None,
                  l1_init: float = 0.1, activation: str = "relu", n_steps: int = 3000, batch_size: int = 512, lr: float = 3e-3,
                  resample_every: int | None = 500, device=None, progress: bool = False, log=print):
     "Train widths × seeds at matched L0 (L1 steered to `target_l0`, or TopK with k = round(target_l0)); returns (table, {width: (sae, instances)})."
     if not widths or min(widths) < 1: raise ValueError(f"widths must be >= 1, got {list(widths)}")
-    if activation not in ("relu", "topk"): raise ValueError(f"activation must be 'relu' or 'topk', got {activation!r}")
-    dev = torch.device(device) if device is not None else def_device
-    if target_l0 is None: target_l0 = float((source.sample_acts(8192, make_generator(0)) > 0).sum(-1).float().mean())
-    k = max(1, round(target_l0)) if activation == "topk" else None
+    if target_l0 is None: target_l0 = true_l0(source)
     tabs, fits = [], {}
     for w in widths:
         n = len(seeds)
-        t0 = time.perf_counter()
-        sae = SAE(SAEConfig(source.d_in, w, n_inst=n, activation=activation, k=None if k is None else min(k, w),
-                            l1_coeff=l1_init if activation == "relu" else 0.0, seed=[1000 * w + s for s in seeds]), device=dev)
-        src, g = source.to(dev), make_generator(w, dev)
-        def data(b):  # every instance gets its own samples
-            return src.sample(b * n, g)[0].reshape(n, b, -1) if src.n_inst == 1 else src.sample(b, g)[0]
-        train_sae(sae, data, TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every, progress=progress,
-                                         target_l0=target_l0 if activation == "relu" else None))
-        secs = time.perf_counter() - t0
+        sae, secs = train_matched(source, w, [1000 * w + s for s in seeds], target_l0, activation, l1_init, n_steps, batch_size, lr,
+                                  resample_every, device, data_seed=w, progress=progress)
         tab = sae_report(sae, source)
         tab.insert(0, "width", w); tab.insert(1, "seed", list(seeds)); tab["samples_per_s"] = n_steps * batch_size * n / secs
         tabs.append(tab); fits[w] = (sae, list(range(n)))
