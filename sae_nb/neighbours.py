@@ -32,7 +32,9 @@ def neighbour_lists(W_dec: Tensor, # (n_inst, d_sae, d_in) or (d_sae, d_in)
                     k: int = 16, tile: int = 2048,
                     proj_dim: int | None = None, # random-projection pre-filter: rank candidates in this many dimensions, then re-rank exactly
                     oversample: int = 4, # candidates per latent when pre-filtering: oversample × k
-                    generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+                    generator: torch.Generator | None = None,
+                    scan_dtype: torch.dtype | None = None, # e.g. torch.bfloat16: scan for candidates in low precision, then re-rank exactly
+                   ) -> tuple[Tensor, Tensor]:
     "Each latent's k decoder rows of largest |cos| (excluding itself): (indices, |cos|), each (n_inst, d_sae, k)."
     squeeze = W_dec.ndim == 2
     U = unit_norm((W_dec[None] if squeeze else W_dec).float())
@@ -43,15 +45,17 @@ def neighbour_lists(W_dec: Tensor, # (n_inst, d_sae, d_in) or (d_sae, d_in)
         if not 1 <= proj_dim: raise ValueError(f"proj_dim must be >= 1, got {proj_dim}")
         R = torch.randn(d, proj_dim, generator=generator).to(U.device) / math.sqrt(proj_dim)
         S = unit_norm(U @ R)
-    kk = min(m - 1, k if proj_dim is None else oversample * k)
+    approx = proj_dim is not None or scan_dtype is not None
+    if scan_dtype is not None: S = S.to(scan_dtype)
+    kk = min(m - 1, oversample * k if approx else k)
     idx = torch.empty(n_inst, m, kk, dtype=torch.long, device=U.device)
-    val = torch.empty(n_inst, m, kk, device=U.device)
+    val = torch.empty(n_inst, m, kk, device=U.device, dtype=S.dtype)
     for s in range(0, m, tile):
         C = (S[:, s:s + tile] @ S.transpose(-1, -2)).abs_()
         r = torch.arange(s, min(s + tile, m), device=U.device)
         C[:, r - s, r] = -1.0
         val[:, s:s + tile], idx[:, s:s + tile] = C.topk(kk, dim=-1)
-    if proj_dim is not None:  # exact re-rank of the candidates, without gathering (m, kk, d)
+    if approx:  # exact re-rank of the candidates, without gathering (m, kk, d)
         exact = torch.stack([_sampled_cos(U[i], idx[i]) for i in range(n_inst)]).abs()
         val, pos = exact.topk(k, dim=-1)
         idx = idx.gather(-1, pos)
@@ -116,20 +120,25 @@ def list_penalty(W_dec: Tensor, # (n_inst, d_sae, d_in) or (d_sae, d_in)
 
 # %% ../nbs/07_neighbours.ipynb
 class NeighbourPenalty:
-    "`extra_loss` for `train_sae`: weight × hinge-type penalty over each latent's k nearest decoder rows, lists refreshed every `refresh_every` steps."
+    "`extra_loss` for `train_sae`: weight × hinge-type penalty over each latent's k nearest decoder rows, lists refreshed every `refresh_every` steps (adaptively, when `target_recall` is set)."
     def __init__(self, weight: float | Tensor, k: int = 16, refresh_every: int = 100, form: str = "hinge", p: float = 2.0,
-                 tau: float = 0.3, tile: int = 2048, proj_dim: int | None = None, seed: int = 0):
+                 tau: float = 0.3, tile: int = 2048, proj_dim: int | None = None, seed: int = 0, scan_dtype: torch.dtype | None = None,
+                 target_recall: float | None = None, # adapt the interval: halve it when a refresh finds recall below this, else grow it by 1.25x
+                 min_every: int = 5, max_every: int = 200): # bounds of the adaptive interval
         _check_args(form, p, tau)
         if refresh_every < 1: raise ValueError(f"refresh_every must be >= 1, got {refresh_every}")
+        if target_recall is not None and not (0 < target_recall <= 1 and 1 <= min_every <= refresh_every <= max_every):
+            raise ValueError(f"need 0 < target_recall <= 1 and 1 <= min_every <= refresh_every <= max_every, got {target_recall}, {min_every}, {refresh_every}, {max_every}")
         self.weight, self.k, self.refresh_every, self.form, self.p, self.tau = weight, k, refresh_every, form, p, tau
-        self.tile, self.proj_dim, self.g = tile, proj_dim, make_generator(seed)
-        self.idx, self.pattern, self.calls, self.log = None, None, 0, []
+        self.tile, self.proj_dim, self.g, self.scan_dtype = tile, proj_dim, make_generator(seed), scan_dtype
+        self.target_recall, self.min_every, self.max_every = target_recall, min_every, max_every
+        self.idx, self.pattern, self.calls, self.next_refresh, self.log = None, None, 0, 0, []
 
     @torch.no_grad()
     def refresh(self, W_dec: Tensor):
         "Recompute the lists; log the stale lists' recall of pairs above τ and the saturated fraction."
         t0 = time.perf_counter()
-        idx, val = neighbour_lists(W_dec, self.k, self.tile, self.proj_dim, generator=self.g)
+        idx, val = neighbour_lists(W_dec, self.k, self.tile, self.proj_dim, generator=self.g, scan_dtype=self.scan_dtype)
         secs = time.perf_counter() - t0
         above = val > self.tau
         rec = mass = float("nan")
@@ -139,11 +148,15 @@ class NeighbourPenalty:
             rec = float((held & above).sum() / above.sum())
             mass = float((charge * held).sum() / charge.sum().clamp_min(1e-30))
         self.log.append(dict(step=self.calls, recall=rec, charge_recall=mass, pairs_above_tau=int(above.sum()),
-                             saturated=float(above[..., -1].float().mean()), seconds=secs))
+                             saturated=float(above[..., -1].float().mean()), seconds=secs, every=self.refresh_every))
         self.idx, self.pattern = idx, pair_pattern(idx)
+        if self.target_recall is not None and not math.isnan(rec):
+            grown = math.ceil(self.refresh_every * 1.25)
+            self.refresh_every = max(self.min_every, self.refresh_every // 2) if rec < self.target_recall else min(self.max_every, grown)
+        self.next_refresh = self.calls + self.refresh_every
 
     def __call__(self, sae) -> Tensor:
-        if self.calls % self.refresh_every == 0: self.refresh(sae.W_dec)
+        if self.calls >= self.next_refresh: self.refresh(sae.W_dec)
         self.calls += 1
         w = torch.as_tensor(self.weight, dtype=sae.W_dec.dtype, device=sae.device)
         return w * list_penalty(sae.W_dec, self.pattern, self.form, self.p, self.tau, normalize=sae.cfg.decoder_norm != "unit")

@@ -57,7 +57,7 @@ def sae_report(sae: SAE, source, insts: Sequence[int] | None = None) -> pd.DataF
 
 def true_l0(source, n: int = 8192) -> float:
     "Mean number of active true features per sample (the data's L0)."
-    return float((source.sample_acts(n, make_generator(0)) > 0).sum(-1).float().mean())
+    return float((source.sample_acts(n, make_generator(0, source.F.device)) > 0).sum(-1).float().mean())
 
 def train_matched(source, width: int, seeds: Sequence[int], target_l0: float, activation: str = "relu", l1_init: float = 0.1,
                   n_steps: int = 3000, batch_size: int = 512, lr: float = 3e-3, resample_every: int | None = 500, device=None,

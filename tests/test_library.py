@@ -285,6 +285,29 @@ def test_random_projection_keeps_near_duplicates():
     assert (idx == twin[:, None]).any(-1).float().mean() > 0.99
 
 
+def test_bf16_scan_returns_the_exact_lists():
+    W = torch.randn(300, 48, generator=make_generator(4))
+    W[1:60] = W[:59] + 0.7 * torch.randn(59, 48, generator=make_generator(5))  # some strong pairs
+    (i0, v0), (i1, v1) = neighbour_lists(W, k=8), neighbour_lists(W, k=8, scan_dtype=torch.bfloat16)
+    assert torch.equal(i0.sort(-1).values, i1.sort(-1).values) and v1.dtype == torch.float32 and torch.allclose(v0, v1, atol=1e-6)
+
+
+def test_adaptive_refresh_interval_follows_recall():
+    nbp = NeighbourPenalty(1.0, k=2, refresh_every=8, tau=0.1, target_recall=0.99, min_every=2, max_every=20)
+    W = torch.randn(1, 16, 4, generator=make_generator(0))
+    class Fake:  # just what NeighbourPenalty reads from an SAE
+        W_dec, device = W, W.device
+        class cfg: decoder_norm = "unit"
+    nbp(Fake); assert nbp.next_refresh == 8  # first refresh has nothing to score: interval unchanged
+    Fake.W_dec = torch.randn(1, 16, 4, generator=make_generator(1))  # a new decoder: the old lists miss its pairs
+    for _ in range(7): nbp(Fake)
+    nbp(Fake); assert nbp.log[-1]["recall"] < 0.99 and nbp.refresh_every == 4
+    for _ in range(4): nbp(Fake)  # unchanged decoder: full recall, the interval grows
+    assert nbp.log[-1]["recall"] == 1.0 and nbp.refresh_every == 5
+    with pytest.raises(ValueError, match="target_recall"):
+        NeighbourPenalty(1.0, refresh_every=3, target_recall=0.99, min_every=5)
+
+
 def test_neighbour_penalty_trains_and_logs_recall():
     fm = FeatureModel(random_directions(20, 8, orthogonal=False, generator=make_generator(0)), p=torch.full((20,), 0.1))
     sae = SAE(SAEConfig(8, 20, n_inst=2, l1_coeff=0.05), device="cpu")
