@@ -11,7 +11,8 @@ from torch import Tensor
 
 # %% auto 0
 __all__ = ['def_device', 'get_device', 'set_seed', 'make_generator', 'check_finite', 'check_shape', 'unit_norm',
-           'remove_parallel_grad']
+           'remove_parallel_grad', 'CorruptFileError', 'atomic_write', 'sha256_file', 'save_checkpoint',
+           'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb
 def get_device(prefer: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None for the best available
@@ -69,3 +70,48 @@ def remove_parallel_grad(W: Tensor, # (..., d_sae, d_in) unit-norm rows
     "Gradient with its component along each row of `W` removed."
     Wn = unit_norm(W)
     return grad - (grad * Wn).sum(-1, keepdim=True) * Wn
+
+# %% ../nbs/00_core.ipynb
+import hashlib, io, json
+from pathlib import Path
+
+class CorruptFileError(ValueError):
+    "A checkpoint, shard or manifest that is truncated, corrupted, or does not match what was asked for."
+
+def atomic_write(path: str | Path, data: bytes):
+    "Write `data` to `path` all or nothing: temp file in the same folder, fsync, rename."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True); raise
+
+def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
+    "Hex SHA-256 of a file, read in chunks."
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while b := f.read(chunk): h.update(b)
+    return h.hexdigest()
+
+_MAGIC = b"SAENBCK1"
+
+def save_checkpoint(path: str | Path, obj) -> str:
+    "`torch.save` `obj` atomically behind a header holding its SHA-256; returns the digest."
+    buf = io.BytesIO(); torch.save(obj, buf); payload = buf.getvalue()
+    digest = hashlib.sha256(payload).hexdigest()
+    atomic_write(path, _MAGIC + digest.encode() + payload)
+    return digest
+
+def load_checkpoint(path: str | Path, map_location="cpu"):
+    "Load a `save_checkpoint` file; `CorruptFileError` names the file and what is wrong with it."
+    path = Path(path)
+    if not path.exists(): raise FileNotFoundError(f"no checkpoint at {path}")
+    data = path.read_bytes()
+    if len(data) < 72 or data[:8] != _MAGIC: raise CorruptFileError(f"{path} is not an sae_nb checkpoint (bad header, {len(data)} bytes)")
+    digest, payload = data[8:72].decode("ascii", "replace"), data[72:]
+    if hashlib.sha256(payload).hexdigest() != digest:
+        raise CorruptFileError(f"checkpoint {path} is corrupt or truncated: SHA-256 of its {len(payload)}-byte payload does not match its header")
+    return torch.load(io.BytesIO(payload), map_location=map_location, weights_only=False)

@@ -155,6 +155,15 @@ class NeighbourPenalty:
             self.refresh_every = max(self.min_every, self.refresh_every // 2) if rec < self.target_recall else min(self.max_every, grown)
         self.next_refresh = self.calls + self.refresh_every
 
+    def state_dict(self) -> dict:
+        "What a checkpoint needs to resume to the same result (`train_sae(..., checkpoint=...)` saves it)."
+        return dict(calls=self.calls, next_refresh=self.next_refresh, refresh_every=self.refresh_every, idx=self.idx, gen=self.g.get_state(), log=list(self.log))
+
+    def load_state_dict(self, s: dict):
+        self.calls, self.next_refresh, self.refresh_every, self.idx, self.log = s["calls"], s["next_refresh"], s["refresh_every"], s["idx"], list(s["log"])
+        self.g.set_state(s["gen"])
+        self.pattern = None if self.idx is None else pair_pattern(self.idx)
+
     def __call__(self, sae) -> Tensor:
         if self.calls >= self.next_refresh: self.refresh(sae.W_dec)
         self.calls += 1

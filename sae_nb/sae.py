@@ -11,7 +11,8 @@ import pandas as pd
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
-from .core import check_finite, check_shape, def_device, make_generator, remove_parallel_grad, unit_norm
+from pathlib import Path
+from .core import check_finite, check_shape, def_device, make_generator, remove_parallel_grad, unit_norm, save_checkpoint, load_checkpoint, CorruptFileError
 from .data import FeatureModel
 
 # %% auto 0
@@ -127,6 +128,8 @@ class TrainConfig:
     progress: bool = True
     target_l0: float | Sequence[float] | None = None # steer each instance's L1 weight to this L0 (scalar or per instance)
     l0_gain: float = 0.02 # step of the log-λ controller per step at a log-ratio of 1
+    amp: bool = False # bf16 autocast for the forward pass (GPU); the optimiser keeps fp32 weights
+    compile: bool = False # torch.compile the SAE's loss computation
 
     def __post_init__(self):
         if self.n_steps < 1 or self.batch_size < 1: raise ValueError(f"n_steps and batch_size must be >= 1, got {self.n_steps}, {self.batch_size}")
@@ -181,9 +184,18 @@ def train_sae(sae: SAE,
               data: FeatureModel | Callable[[int], Tensor], # a synthetic model (has `.sample`) or a function batch -> (n_inst, batch, d_in) or (batch, d_in)
               cfg: TrainConfig = TrainConfig(),
               extra_loss: Callable[[SAE], Tensor] | None = None, # added penalty, (n_inst,)
+              checkpoint: str | Path | None = None, # file to save every `checkpoint_every` steps and resume from if present
+              checkpoint_every: int = 500,
              ) -> History:
-    "Train `sae` in place with Adam; returns the `History`."
+    "Train `sae` in place with Adam; returns the `History`. With `checkpoint`, a killed run resumes to the same result. Under `torch.distributed` (DDP), each rank passes its own data and gradients are averaged."
     g = make_generator(cfg.seed, sae.device)
+    dist = torch.distributed.is_available() and torch.distributed.is_initialized()
+    world, rank = (torch.distributed.get_world_size(), torch.distributed.get_rank()) if dist else (1, 0)
+    def sync_params():  # every rank starts from, and after resampling continues with, rank 0's weights
+        if dist:
+            for t in list(sae.parameters()) + list(sae.buffers()): torch.distributed.broadcast(t.data, 0)
+    sync_params()
+    losses = torch.compile(sae.losses) if cfg.compile else sae.losses
     synthetic = hasattr(data, "sample") and hasattr(data, "F")  # FeatureModel, StructuredModel, ...
     if synthetic:
         if data.d_in != sae.cfg.d_in: raise ValueError(f"data has d_in={data.d_in} but the SAE expects d_in={sae.cfg.d_in}")
@@ -202,16 +214,37 @@ def train_sae(sae: SAE,
         target = torch.as_tensor(cfg.target_l0, dtype=torch.float32, device=sae.device).expand(sae.cfg.n_inst)
     hist, t0 = History(), time.perf_counter()
     since_fired = torch.zeros(sae.cfg.n_inst, sae.cfg.d_sae, dtype=torch.long, device=sae.device)
-    for step in tqdm(range(cfg.n_steps), disable=not cfg.progress, leave=False):
+    start = 0
+    stateful = [(k, o) for k, o in (("data", data), ("extra_loss", extra_loss)) if hasattr(o, "state_dict")]
+    if checkpoint is not None and Path(checkpoint).exists():
+        ck = load_checkpoint(checkpoint)
+        same = lambda c: {k: v for k, v in asdict(c).items() if k != "progress"}
+        if ck["sae_cfg"] != asdict(sae.cfg) or ck["train_cfg"] != same(cfg):
+            raise CorruptFileError(f"checkpoint {checkpoint} was written by a different run (SAE or training config differs); remove it or pick another path")
+        sae.load_state_dict(ck["sae"]); opt.load_state_dict(ck["opt"]); g.set_state(ck["gen"])
+        l1_full, since_fired, hist, start = ck["l1_full"].to(sae.device), ck["since_fired"].to(sae.device), ck["hist"], ck["step"] + 1
+        for k, o in stateful:
+            if k not in ck: raise CorruptFileError(f"checkpoint {checkpoint} holds no state for the {k} object given now: it was written by a different run")
+            o.load_state_dict(ck[k])
+    def save(step):
+        save_checkpoint(checkpoint, dict(step=step, sae=sae.state_dict(), opt=opt.state_dict(), gen=g.get_state(), l1_full=l1_full,
+                                         since_fired=since_fired, hist=hist, sae_cfg=asdict(sae.cfg), train_cfg={k: v for k, v in asdict(cfg).items() if k != "progress"},
+                                         **{k: o.state_dict() for k, o in stateful}))
+    for step in tqdm(range(start, cfg.n_steps), initial=start, total=cfg.n_steps, disable=not cfg.progress, leave=False):
         x = get(cfg.batch_size)
         x = sae.prep(x, check=(step == 0 or not synthetic))
         for grp in opt.param_groups: grp["lr"] = cfg.lr * min(1.0, (cfg.n_steps - step) / max(1, cfg.n_steps - decay_start))
         sae.l1_coeff.copy_(l1_full * min(1.0, (step + 1) / warm))
-        out = sae.losses(x, check=False)
-        loss = out["loss"]
-        if extra_loss is not None: loss = loss + extra_loss(sae)
+        with torch.autocast(sae.device.type, dtype=torch.bfloat16, enabled=cfg.amp):
+            out = losses(x, check=False)
+            loss = out["loss"]
+            if extra_loss is not None: loss = loss + extra_loss(sae)
         opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
+        loss.float().sum().backward()
+        if dist:  # DDP: average the gradients, and the statistics the controller and the dead-latent count use
+            for p_ in sae.parameters():
+                if p_.grad is not None: torch.distributed.all_reduce(p_.grad); p_.grad /= world
+            out["l0"] = out["l0"].detach().clone(); torch.distributed.all_reduce(out["l0"]); out["l0"] /= world
         if sae.cfg.decoder_norm == "unit": sae.W_dec.grad = remove_parallel_grad(sae.W_dec.data, sae.W_dec.grad)
         opt.step()
         sae.normalize_decoder()
@@ -219,16 +252,19 @@ def train_sae(sae: SAE,
             if target is not None and warm <= step < decay_start:
                 l1_full *= torch.exp(cfg.l0_gain * (out["l0"].clamp_min(1e-3) / target).log().clamp(-1, 1))
             fired = (out["f"] > 0).any(1)
+            if dist: fired = fired.to(torch.uint8); torch.distributed.all_reduce(fired, op=torch.distributed.ReduceOp.MAX); fired = fired.bool()
             since_fired = torch.where(fired, 0, since_fired + 1)
             if cfg.resample_every and (step + 1) % cfg.resample_every == 0 and step + 1 < decay_start:
                 dead = since_fired >= cfg.resample_every
                 hist.n_resampled += resample_dead(sae, dead, x, opt, g)
+                if dead.any(): sync_params()
                 since_fired[dead] = 0
             if step % cfg.log_every == 0 or step == cfg.n_steps - 1:
                 hist.step.append(step)
                 for k in ("loss", "mse", "l1", "l0"): hist.rows[k].append(out[k].detach().cpu())
                 hist.rows["l1_coeff"].append(sae.l1_coeff.detach().cpu().clone())
                 hist.rows["dead"].append((since_fired >= cfg.log_every).float().mean(-1).cpu())
+        if checkpoint is not None and rank == 0 and ((step + 1) % checkpoint_every == 0 or step == cfg.n_steps - 1): save(step)
     sae.l1_coeff.copy_(l1_full)
     hist.seconds = time.perf_counter() - t0
     return hist

@@ -6,7 +6,7 @@ import pytest
 import torch
 from scipy.optimize import nnls as scipy_nnls
 
-from sae_nb.core import check_finite, make_generator, remove_parallel_grad, unit_norm
+from sae_nb.core import check_finite, make_generator, remove_parallel_grad, unit_norm, CorruptFileError
 from sae_nb.data import Bundle, FeatureModel, random_directions, toy_model
 from sae_nb.metrics import feature_table, label_latents, nnls
 from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
@@ -341,3 +341,27 @@ def test_frozen_batch_gradient_matches_exact_on_new_group_and_freezes():
         with pytest.raises(RuntimeError, match="resample_every=None"):
             train_sae(sae, fm, TrainConfig(n_steps=300, resample_every=50, progress=False), extra_loss=fb)
     finally: fb.remove()
+
+
+def test_training_killed_and_resumed_from_checkpoint_is_identical(tmp_path):
+    fm = FeatureModel(random_directions(12, 6, orthogonal=False, generator=make_generator(0)), p=torch.full((12,), 0.1))
+    fresh = lambda: SAE(SAEConfig(6, 12, n_inst=2, l1_coeff=0.05, seed=[0, 1]), device="cpu")
+    cfg = TrainConfig(n_steps=240, batch_size=64, resample_every=50, progress=False, target_l0=1.0)
+    straight = fresh(); train_sae(straight, fm, cfg, extra_loss=NeighbourPenalty(5.0, k=3, refresh_every=30, tau=0.2))
+
+    class Killed(Exception): pass
+    nbp, ck = NeighbourPenalty(5.0, k=3, refresh_every=30, tau=0.2), tmp_path / "run.ck"
+    class DiesAtStep130:  # the penalty, but the process is killed at step 130
+        state_dict, load_state_dict = nbp.state_dict, nbp.load_state_dict
+        def __call__(self, sae):
+            if nbp.calls == 130: raise Killed
+            return nbp(sae)
+    with pytest.raises(Killed): train_sae(fresh(), fm, cfg, extra_loss=DiesAtStep130(), checkpoint=ck, checkpoint_every=40)
+    resumed, nbp2 = fresh(), NeighbourPenalty(5.0, k=3, refresh_every=30, tau=0.2)
+    train_sae(resumed, fm, cfg, extra_loss=nbp2, checkpoint=ck, checkpoint_every=40)   # picks up at step 120
+    for k, v in straight.state_dict().items(): assert torch.equal(v, resumed.state_dict()[k]), k
+    with pytest.raises(CorruptFileError, match="different run"):
+        train_sae(fresh(), fm, TrainConfig(n_steps=250, progress=False), checkpoint=ck)
+    ck.write_bytes(ck.read_bytes()[:1000])
+    with pytest.raises(CorruptFileError, match="corrupt or truncated"):
+        train_sae(fresh(), fm, cfg, checkpoint=ck)
