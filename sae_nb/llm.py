@@ -208,14 +208,17 @@ def load_saelens(path: str | Path, device=None) -> tuple[SAE, dict]:
 # %% ../nbs/09_llm.ipynb
 def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], target_l0: float = 32.0, w_pairs: Sequence[float] = (0.1,),
                      tau: float = 0.3, n_steps: int = 2000, batch_size: int = 1024, lr: float = 1e-3, lm: LoadedModel | None = None,
-                     device=None, save_dir: str | Path | None = None, log=print) -> pd.DataFrame:
-    "L1 (steered to `target_l0`) and TopK (k = target), each plain and with the hinge penalty at each per-pair weight; `evaluate_sae` rows. With `save_dir`, each variant's first seed is saved there in the SAELens format."
+                     device=None, save_dir: str | Path | None = None, penalty: str = "exact", log=print) -> pd.DataFrame:
+    "L1 (steered to `target_l0`) and TopK (k = target), each plain and with the hinge penalty at each per-pair weight (`penalty`: 'exact' tiled, or 'lists': neighbour lists, k = 16, refreshed every 25 steps); `evaluate_sae` rows. With `save_dir`, each variant's first seed is saved there in the SAELens format."
     from sae_nb.ortho import ortho_loss
+    from sae_nb.neighbours import NeighbourPenalty
+    if penalty not in ("exact", "lists"): raise ValueError(f"penalty must be 'exact' or 'lists', got {penalty!r}")
     tabs = []
     for act in ("relu", "topk"):
         for w in (0.0, *w_pairs):
             t0 = time.perf_counter()
-            extra = ortho_loss(w * width * (width - 1), "hinge", 2.0, tau) if w else None
+            W = w * width * (width - 1)
+            extra = None if not w else ortho_loss(W, "hinge", 2.0, tau) if penalty == "exact" else NeighbourPenalty(W, k=16, refresh_every=25, tau=tau)
             sae, smp, _ = train_store(store, width, seeds, act, target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, extra_loss=extra, device=device)
             ev = evaluate_sae(sae, store, smp.scale, lm=lm)
             name = ("L1" if act == "relu" else "TopK") + (f" + hinge (w_pair={w:g})" if w else "")
