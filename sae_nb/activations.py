@@ -16,7 +16,7 @@ from .core import CorruptFileError, atomic_write, check_finite, get_device, sha2
 
 # %% auto 0
 __all__ = ['KNOWN_MODELS', 'MANIFEST', 'STORE_VERSION', 'ByteTokenizer', 'LoadedModel', 'cache_root', 'load_model', 'parse_layer',
-           'layer_acts', 'wiki_docs', 'text_docs', 'token_sequences', 'StoreSpec', 'ActivationStore',
+           'layer_acts', 'wiki_docs', 'hf_docs', 'text_docs', 'token_sequences', 'StoreSpec', 'ActivationStore',
            'extract_activations', 'StoreSampler']
 
 # %% ../nbs/08_activations.ipynb
@@ -174,12 +174,37 @@ def wiki_docs(min_chars: int = 200) -> list[str]:
         if len(t) >= min_chars: docs.append(t)
     return docs
 
+def hf_docs(spec: str) -> list[str]:
+    "'hf:NAME_OR_PATH[:SPLIT[:COLUMN]]': a dataset saved with `save_to_disk`, or one already in the local HF cache (never downloaded)."
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1"); os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try: import datasets
+    except ImportError: raise ModuleNotFoundError("an 'hf:' text source needs the datasets package: pip install datasets") from None
+    name, split, column = (spec[3:].split(":") + ["", ""])[:3]
+    split, column = split or "train", column or "text"
+    if Path(name).exists():
+        ds = datasets.load_from_disk(name)
+        if isinstance(ds, datasets.DatasetDict):
+            if split not in ds: raise ValueError(f"dataset {name} has splits {list(ds)}, not {split!r}")
+            ds = ds[split]
+    else:
+        import huggingface_hub.constants as hub
+        saved = hub.HF_HUB_OFFLINE, datasets.config.HF_HUB_OFFLINE, datasets.config.HF_DATASETS_OFFLINE
+        hub.HF_HUB_OFFLINE = datasets.config.HF_HUB_OFFLINE = datasets.config.HF_DATASETS_OFFLINE = True  # whatever was imported first
+        try: ds = datasets.load_dataset(name, split=split)
+        except Exception as e:
+            raise ValueError(f"dataset {name!r} is neither a folder saved with save_to_disk nor in the local Hugging Face cache "
+                             f"(this library never downloads at run time): {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        finally: hub.HF_HUB_OFFLINE, datasets.config.HF_HUB_OFFLINE, datasets.config.HF_DATASETS_OFFLINE = saved
+    if column not in ds.column_names: raise ValueError(f"dataset {name} has columns {ds.column_names}, not {column!r} (hf:NAME:SPLIT:COLUMN)")
+    return [t for t in ds[column] if isinstance(t, str) and t.strip()]
+
 def text_docs(source: str | Path | Sequence[str] = "wiki") -> list[str]:
-    "Documents from 'wiki', a .txt file, a folder of .txt files, or a list of strings."
+    "Documents from 'wiki', 'hf:NAME[:SPLIT[:COLUMN]]', a .txt file, a folder of .txt files, or a list of strings."
     if isinstance(source, (list, tuple)):
         if not all(isinstance(s, str) for s in source): raise TypeError("a text source list must hold strings")
         return list(source)
     if source == "wiki": return wiki_docs()
+    if isinstance(source, str) and source.startswith("hf:"): return hf_docs(source)
     p = Path(source)
     if p.is_dir(): files = sorted(p.glob("*.txt"))
     elif p.is_file(): files = [p]

@@ -78,11 +78,14 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     t0 = time.time()
     lm = load_model(model, device)
     log(f"sae-nb llm: {lm}")
-    store = extract_activations(out / "store", lm, layer=layer, n_tokens=tokens, ctx_len=min(128, lm.max_len), shard_tokens=max(1024, tokens // 6),
+    ctx = min(128, lm.max_len)
+    per_seq = ctx - 1
+    shard_seqs = -(-(-(-tokens // per_seq)) // 8)   # eight shards of equal size (the last a little smaller): the held-out one is a full shard
+    store = extract_activations(out / "store", lm, layer=layer, n_tokens=tokens, ctx_len=ctx, shard_tokens=shard_seqs * per_seq,
                                 text=text, progress=False)
     log(f"{store} ({time.time() - t0:.0f}s)")
     tab = compare_variants(store, width, seeds=list(range(seeds)), target_l0=l0, w_pairs=(w_pair,), n_steps=steps, lm=lm, device=device,
-                           save_dir=out / "saes", log=log)
+                           save_dir=out / "saes", penalty="lists", log=log)
     tab.to_csv(out / "compare.csv", index=False)
     cols = [c for c in ("fvu", "ce_recovered", "l0", "dead", "dense", "nn_cos", "pairs_above_tau", "composite") if c in tab]
     summary = tab.groupby("variant", sort=False)[cols].mean()

@@ -18,7 +18,7 @@ from .activations import ActivationStore, LoadedModel, StoreSampler, parse_layer
 
 # %% auto 0
 __all__ = ['split_shards', 'train_store', 'composite_latents', 'splice_ce', 'evaluate_sae', 'top_activations', 'latent_browser',
-           'fold_scale', 'save_saelens', 'load_saelens', 'compare_variants']
+           'fold_scale', 'save_saelens', 'load_saelens', 'compare_variants', 'sweep_store_widths']
 
 # %% ../nbs/09_llm.ipynb
 def split_shards(store: ActivationStore, holdout: int = 1) -> tuple[list[int], list[int]]:
@@ -229,3 +229,32 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
                              context_size=store.spec.ctx_len, dataset=store.spec.text, extra=dict(variant=name, target_l0=target_l0))
             tabs.append(ev); log(f"{name}: {time.perf_counter() - t0:.0f}s, FVU {ev.fvu.mean():.3f}, L0 {ev.l0.mean():.1f}")
     return pd.concat(tabs, ignore_index=True)
+
+# %% ../nbs/09_llm.ipynb
+def sweep_store_widths(store: ActivationStore, widths: Sequence[int], seeds: Sequence[int] = (0, 1), target_l0: float = 32.0, n_steps: int = 1000,
+                       batch_size: int = 1024, lr: float = 1e-3, lm: LoadedModel | None = None, device=None, log=print) -> pd.DataFrame:
+    "TopK SAEs (k = target_l0) at each width × seed: `evaluate_sae` rows plus, against the next width, the kept / split shares of this width's latents."
+    from sae_nb.diagnosis import match_widths
+    widths = sorted(widths)
+    if len(widths) < 2: raise ValueError("a width sweep needs at least two widths")
+    saes, rows, alive = {}, [], {}
+    _, held = split_shards(store, 1)
+    X = torch.from_numpy(np.concatenate([np.asarray(store.acts(i), dtype=np.float32) for i in held])[:8192])
+    for w in widths:
+        t0 = time.perf_counter()
+        sae, smp, _ = train_store(store, w, seeds, "topk", target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=None, device=device)
+        ev = evaluate_sae(sae, store, smp.scale, lm=lm)
+        ev.insert(0, "width", w); ev.insert(1, "seed", list(seeds)); ev["seconds"] = time.perf_counter() - t0
+        with torch.no_grad(): alive[w] = (sae.encode(X.to(sae.device) * smp.scale, check=False) > 0).any(1).cpu()
+        saes[w] = sae; rows.append(ev)
+        log(f"width {w}: {time.perf_counter() - t0:.0f}s, FVU {ev.fvu.mean():.3f}")
+    out = pd.concat(rows, ignore_index=True)
+    for a, b in zip(widths[:-1], widths[1:]):
+        for i in range(len(seeds)):
+            m = match_widths(saes[a], saes[b], inst_n=i, inst_w=i)[alive[a][i].numpy()]   # live narrow latents only
+            kept = m.best_cos >= 0.9
+            split = ~kept & (m.resid <= 0.3) & (m.n_children >= 2)
+            sel = (out.width == a) & (out.inst == i)
+            out.loc[sel, "kept_in_next"] = float(kept.mean()); out.loc[sel, "split_in_next"] = float(split.mean())
+            out.loc[sel, "children_if_split"] = float(m.n_children[split].mean()) if split.any() else float("nan")
+    return out
