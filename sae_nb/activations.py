@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_activations.ipynb 2
 from __future__ import annotations
-import bz2, importlib.util, io, json, math, os, re, time
+import bz2, hashlib, importlib.util, io, json, math, os, re, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -283,6 +283,11 @@ class ActivationStore:
         if i not in self._tokens: self._tokens[i] = np.load(self.path / self.shards[i]["tokens"], mmap_mode="r")
         return self._tokens[i]
 
+    def rows(self, shards: Sequence[int], n: int | None = None) -> Tensor:
+        "The first `n` rows (all if None) of these shards, concatenated, as float32, (rows, d)."
+        X = np.concatenate([np.asarray(self.acts(i), dtype=np.float32) for i in shards])
+        return torch.from_numpy(X if n is None else X[:n])
+
     def row_position(self, i: int, r: int) -> tuple[int, int]:
         "(sequence within shard i, position within the sequence) of activation row r."
         per = self.spec.ctx_len - int(self.spec.skip_bos)
@@ -343,11 +348,12 @@ def extract_activations(out: str | Path, model: str | LoadedModel = "smollm2", l
         arr = A.numpy().astype(np_dtype)
         if not np.isfinite(arr).all(): raise ValueError(f"activations at shard {k} overflow {dtype} (|x| > {np.finfo(np_dtype).max:.0f}): extract with dtype='float32'")
         names = dict(acts=f"acts_{k:05d}.npy", tokens=f"tokens_{k:05d}.npy")
+        digests = {}
         for key, data in (("acts", arr), ("tokens", S.numpy().astype(np.int32))):
-            buf = io.BytesIO(); np.save(buf, data); atomic_write(out / names[key], buf.getvalue())
+            buf = io.BytesIO(); np.save(buf, data); raw = buf.getvalue()
+            atomic_write(out / names[key], raw); digests[key + "_sha256"] = hashlib.sha256(raw).hexdigest()  # the bytes just written
         A64 = A.double()
-        shards.append(dict(**names, rows=len(arr), seqs=len(S), acts_sha256=sha256_file(out / names["acts"]),
-                           tokens_sha256=sha256_file(out / names["tokens"]), sum=A64.sum(0).tolist(),
+        shards.append(dict(**names, rows=len(arr), seqs=len(S), **digests, sum=A64.sum(0).tolist(),
                            sumsq=float(A64.pow(2).sum()), sumnorm=float(A64.norm(dim=-1).sum())))
         _write_manifest(out, spec, shards, complete=(k == n_shards - 1), extra=dict(seconds=time.perf_counter() - t0))
         new += 1
@@ -388,7 +394,7 @@ class StoreSampler:
             if i < n: break
             i -= n
         if self._cache[0] != (epoch, gi):
-            X = torch.from_numpy(np.concatenate([np.asarray(self.store.acts(j), dtype=np.float32) for j in grp]))
+            X = self.store.rows(grp)
             perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch * 7919 + gi + 1))
             self._cache = ((epoch, gi), X[perm])
         return (self._cache[1][i * self.batch_size:(i + 1) * self.batch_size] * self.scale).to(self.device)

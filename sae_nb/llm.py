@@ -84,15 +84,15 @@ def evaluate_sae(sae: SAE, store: ActivationStore, scale: float, shards: Sequenc
     "One row per instance: MSE, FVU, L0, dead/dense shares, decoder-cosine stats, composite latents, and CE loss recovered when `lm` is a causal LM."
     if store.d != sae.cfg.d_in: raise ValueError(f"the store has d={store.d} but the SAE expects d_in={sae.cfg.d_in}")
     shards = split_shards(store, 1)[1] if shards is None else list(shards)
-    X = torch.from_numpy(np.concatenate([np.asarray(store.acts(i), dtype=np.float32) for i in shards])[:n_rows]).to(sae.device) * scale
+    X = store.rows(shards, n_rows).to(sae.device) * scale
     f, x_hat = sae(X)
     err = (x_hat - X[None]).pow(2).sum(-1).mean(-1)
     var = (X - X.mean(0)).pow(2).sum(-1).mean()
     fired = (f > 0).float().mean(1)                       # (n_inst, d_sae)
-    rows = []
+    rows, dirs = [], sae.dec_dirs()
     for i in range(sae.cfg.n_inst):
         alive = fired[i] > 0
-        D = sae.dec_dirs()[i][alive]
+        D = dirs[i][alive]
         C = D @ D.T; C.fill_diagonal_(-2.0)
         rows.append(dict(inst=i, mse=float(err[i]), fvu=float(err[i] / var), l0=float((f[i] > 0).sum(-1).float().mean()),
                          dead=float((~alive).float().mean()), dense=float((fired[i] > dense_thresh).float().mean()),
@@ -239,7 +239,7 @@ def sweep_store_widths(store: ActivationStore, widths: Sequence[int], seeds: Seq
     if len(widths) < 2: raise ValueError("a width sweep needs at least two widths")
     saes, rows, alive = {}, [], {}
     _, held = split_shards(store, 1)
-    X = torch.from_numpy(np.concatenate([np.asarray(store.acts(i), dtype=np.float32) for i in held])[:8192])
+    X = store.rows(held, 8192)
     for w in widths:
         t0 = time.perf_counter()
         sae, smp, _ = train_store(store, w, seeds, "topk", target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=None, device=device)

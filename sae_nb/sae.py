@@ -216,10 +216,10 @@ def train_sae(sae: SAE,
     since_fired = torch.zeros(sae.cfg.n_inst, sae.cfg.d_sae, dtype=torch.long, device=sae.device)
     start = 0
     stateful = [(k, o) for k, o in (("data", data), ("extra_loss", extra_loss)) if hasattr(o, "state_dict")]
+    run_cfg = {k: v for k, v in asdict(cfg).items() if k != "progress"}  # what must match for a checkpoint to be resumed
     if checkpoint is not None and Path(checkpoint).exists():
         ck = load_checkpoint(checkpoint)
-        same = lambda c: {k: v for k, v in asdict(c).items() if k != "progress"}
-        if ck["sae_cfg"] != asdict(sae.cfg) or ck["train_cfg"] != same(cfg):
+        if ck["sae_cfg"] != asdict(sae.cfg) or ck["train_cfg"] != run_cfg:
             raise CorruptFileError(f"checkpoint {checkpoint} was written by a different run (SAE or training config differs); remove it or pick another path")
         sae.load_state_dict(ck["sae"]); opt.load_state_dict(ck["opt"]); g.set_state(ck["gen"])
         l1_full, since_fired, hist, start = ck["l1_full"].to(sae.device), ck["since_fired"].to(sae.device), ck["hist"], ck["step"] + 1
@@ -228,7 +228,7 @@ def train_sae(sae: SAE,
             o.load_state_dict(ck[k])
     def save(step):
         save_checkpoint(checkpoint, dict(step=step, sae=sae.state_dict(), opt=opt.state_dict(), gen=g.get_state(), l1_full=l1_full,
-                                         since_fired=since_fired, hist=hist, sae_cfg=asdict(sae.cfg), train_cfg={k: v for k, v in asdict(cfg).items() if k != "progress"},
+                                         since_fired=since_fired, hist=hist, sae_cfg=asdict(sae.cfg), train_cfg=run_cfg,
                                          **{k: o.state_dict() for k, o in stateful}))
     for step in tqdm(range(start, cfg.n_steps), initial=start, total=cfg.n_steps, disable=not cfg.progress, leave=False):
         x = get(cfg.batch_size)
