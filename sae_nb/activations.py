@@ -274,8 +274,16 @@ class ActivationStore:
                 f"in {len(self.shards)} shards, {self.spec.dtype}{'' if self.complete else ', incomplete'})")
 
     def acts(self, i: int) -> np.ndarray:
-        "Shard i's activations, memory-mapped, (rows, d)."
-        if i not in self._arrays: self._arrays[i] = np.load(self.path / self.shards[i]["acts"], mmap_mode="r")
+        "Shard i's activations, memory-mapped, (rows, d); a NaN/Inf (in a store written by other tools, or edited) is named by shard, row, sequence, position and dimension."
+        if i not in self._arrays:
+            a = np.load(self.path / self.shards[i]["acts"], mmap_mode="r")
+            bad = ~np.isfinite(a)
+            if bad.any():
+                r, c = (int(v) for v in np.argwhere(bad)[0])
+                seq, pos = self.row_position(i, r)
+                raise ValueError(f"shard {i} ({self.shards[i]['acts']}) has {int(bad.sum())} non-finite activation(s); first at row {r} "
+                                 f"(sequence {seq}, position {pos}), dimension {c}: {a[r, c]}")
+            self._arrays[i] = a
         return self._arrays[i]
 
     def tokens(self, i: int) -> np.ndarray:

@@ -79,7 +79,7 @@ class CorruptFileError(ValueError):
     "A checkpoint, shard or manifest that is truncated, corrupted, or does not match what was asked for."
 
 def atomic_write(path: str | Path, data: bytes):
-    "Write `data` to `path` all or nothing: temp file in the same folder, fsync, rename."
+    "Write `data` to `path` all or nothing: temp file in the same folder, fsync, rename; then clear temp files of `path` left by killed writers."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
@@ -88,6 +88,7 @@ def atomic_write(path: str | Path, data: bytes):
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True); raise
+    for stale in path.parent.glob(f".{path.name}.tmp*"): stale.unlink(missing_ok=True)
 
 def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
     "Hex SHA-256 of a file, read in chunks."

@@ -9,14 +9,15 @@ from dataclasses import dataclass, field, asdict
 from typing import Callable, Sequence
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 from pathlib import Path
-from .core import check_finite, check_shape, def_device, make_generator, remove_parallel_grad, unit_norm, save_checkpoint, load_checkpoint, CorruptFileError
+from .core import check_finite, def_device, make_generator, remove_parallel_grad, unit_norm, save_checkpoint, load_checkpoint, CorruptFileError
 from .data import FeatureModel
 
 # %% auto 0
-__all__ = ['SAEConfig', 'SAE', 'TrainConfig', 'History', 'resample_dead', 'train_sae']
+__all__ = ['SAEConfig', 'topk_encode', 'sparse_decode', 'SAE', 'TrainConfig', 'History', 'resample_dead', 'train_sae']
 
 # %% ../nbs/02_sae.ipynb
 @dataclass
@@ -45,6 +46,43 @@ class SAEConfig:
         if (l1 < 0).any() or not torch.isfinite(l1).all(): raise ValueError(f"l1_coeff must be finite and >= 0, got {self.l1_coeff}")
 
 # %% ../nbs/02_sae.ipynb
+class _TopKEncode(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, xc, W_enc, b_enc, k, chunk):
+        v, i = torch.baddbmm(b_enc[:, None], xc, W_enc).topk(k, dim=-1, sorted=False)
+        ctx.save_for_backward(xc, W_enc, i); ctx.chunk = chunk
+        return v, i
+
+    @staticmethod
+    def backward(ctx, g, _):
+        xc, W_enc, i = ctx.saved_tensors
+        (n, B, d), m, k = xc.shape, W_enc.shape[-1], i.shape[-1]
+        g = g.to(W_enc.dtype)
+        flat = i + torch.arange(n, device=i.device)[:, None, None] * m          # indices into the (n*m) flattened latents
+        gx = gW = gb = None
+        if ctx.needs_input_grad[0]:                                              # dL/dxc = sum_j g_j W_enc[:, i_j]
+            gx = F.embedding_bag(flat.reshape(n * B, k), W_enc.transpose(1, 2).reshape(n * m, d), per_sample_weights=g.reshape(n * B, k), mode="sum").reshape(n, B, d)
+        if ctx.needs_input_grad[1]:                                              # dL/dW_enc[:, i_j] += g_j xc, a chunk of rows at a time
+            gWT = xc.new_zeros(n * m, d)
+            for s in range(0, B, ctx.chunk):
+                gWT.index_add_(0, flat[:, s:s + ctx.chunk].reshape(-1), (g[:, s:s + ctx.chunk, :, None] * xc[:, s:s + ctx.chunk, None, :]).reshape(-1, d))
+            gW = gWT.reshape(n, m, d).transpose(1, 2).contiguous()
+        if ctx.needs_input_grad[2]: gb = xc.new_zeros(n * m).index_add_(0, flat.reshape(-1), g.reshape(-1)).reshape(n, m)
+        return gx, gW, gb, None, None
+
+def topk_encode(xc: Tensor, # (n_inst, batch, d_in) centred input x - b_dec
+                W_enc: Tensor, b_enc: Tensor, k: int, chunk: int = 1024) -> tuple[Tensor, Tensor]:
+    "Top-k pre-activations and their latent indices, each (n_inst, batch, k), with a backward that touches only those k latents."
+    return _TopKEncode.apply(xc, W_enc, b_enc, k, chunk)
+
+def sparse_decode(v: Tensor, i: Tensor, # (n_inst, batch, k) activations and latent indices
+                  W_dec: Tensor) -> Tensor:
+    "sum_j v_j W_dec[i_j] per sample, (n_inst, batch, d_in), without forming the (batch, d_sae) latents."
+    n, B, k = i.shape; m, d = W_dec.shape[1:]
+    flat = (i + torch.arange(n, device=i.device)[:, None, None] * m).reshape(n * B, k)
+    return F.embedding_bag(flat, W_dec.reshape(n * m, d), per_sample_weights=v.reshape(n * B, k).to(W_dec.dtype), mode="sum").reshape(n, B, d)
+
+# %% ../nbs/02_sae.ipynb
 class SAE(nn.Module):
     "`n_inst` independent sparse autoencoders trained in one batched loop."
     def __init__(self, cfg: SAEConfig, device: torch.device | str | None = None):
@@ -68,10 +106,9 @@ class SAE(nn.Module):
         c = self.cfg
         if check:
             if not isinstance(x, Tensor): raise TypeError(f"activations must be a torch.Tensor, got {type(x).__name__}")
-            if x.ndim == 2: check_shape(x, (None, c.d_in), "activations")
-            else:
-                check_shape(x, (None, None, c.d_in), "activations")
-                if x.shape[0] not in (1, c.n_inst): raise ValueError(f"activations have {x.shape[0]} instances, expected 1 or n_inst={c.n_inst}")
+            if x.ndim not in (2, 3): raise ValueError(f"activations must be (batch, d_in) or (n_inst, batch, d_in), got shape {tuple(x.shape)}")
+            if x.shape[-1] != c.d_in: raise ValueError(f"activations have shape {tuple(x.shape)}: last dimension {x.shape[-1]}, but the SAE expects d_in={c.d_in}")
+            if x.ndim == 3 and x.shape[0] not in (1, c.n_inst): raise ValueError(f"activations have {x.shape[0]} instances, expected 1 or n_inst={c.n_inst}")
             if not x.is_floating_point(): raise TypeError(f"activations must be floating point, got {x.dtype}")
             check_finite(x, "activations")
         if x.ndim == 2: x = x.expand(c.n_inst, -1, -1)
@@ -82,7 +119,7 @@ class SAE(nn.Module):
         "Latent activations `f`, (n_inst, batch, d_sae)."
         x = self.prep(x, check)
         pre = torch.baddbmm(self.b_enc[:, None], x - self.b_dec[:, None], self.W_enc)
-        if self.cfg.activation == "relu": return torch.relu(pre)
+        if self.cfg.activation == "relu": return pre.relu_()  # in place: one (batch, d_sae) buffer fewer per step (baddbmm's backward does not need pre)
         v, i = pre.topk(self.cfg.k, dim=-1)
         return torch.zeros_like(pre).scatter(-1, i, torch.relu(v))
 
@@ -96,13 +133,23 @@ class SAE(nn.Module):
         return f, self.decode(f)
 
     def losses(self, x: Tensor, check: bool = True) -> dict[str, Tensor]:
-        "Per-instance `loss`, `mse`, `l1`, `l0` (each (n_inst,)) and the latents `f`."
+        "Per-instance `loss`, `mse`, `l1`, `l0` (each (n_inst,)), and `fired` (n_inst, d_sae): the latents active on this batch. TopK runs sparse (`topk_encode`, `sparse_decode`)."
         x = self.prep(x, check)
-        f, x_hat = self(x, check=False)
+        n, B = self.cfg.n_inst, x.shape[1]
+        if self.cfg.activation == "topk":
+            v, i = topk_encode(x - self.b_dec[:, None], self.W_enc, self.b_enc, self.cfg.k)
+            v = torch.relu(v)
+            x_hat = sparse_decode(v, i, self.W_dec) + self.b_dec[:, None]
+            w = v if self.cfg.decoder_norm == "unit" else v * self.W_dec.norm(dim=-1).gather(1, i.reshape(n, -1)).reshape(i.shape)
+            l1, l0 = w.sum((1, 2)) / B, torch.count_nonzero(v, -1).float().mean(-1)
+            fired = torch.zeros(n, self.cfg.d_sae, dtype=torch.bool, device=x.device)
+            fired.view(-1)[(i + torch.arange(n, device=x.device)[:, None, None] * self.cfg.d_sae)[v > 0]] = True
+        else:
+            f, x_hat = self(x, check=False)  # below, whole-tensor reductions: summing over the batch axis first costs a (batch, d_sae) copy
+            l1 = (f.sum((1, 2)) if self.cfg.decoder_norm == "unit" else (f.sum(1) * self.W_dec.norm(dim=-1)).sum(-1)) / B
+            l0, fired = f.detach().sign().sum((1, 2)) / B, f.detach().amax(1) > 0  # f >= 0: sign is the firing indicator
         mse = (x_hat - x).pow(2).sum(-1).mean(-1)
-        l1 = f.sum(1) if self.cfg.decoder_norm == "unit" else f.sum(1) * self.W_dec.norm(dim=-1)
-        l1 = l1.sum(-1) / x.shape[1]
-        return dict(loss=mse + self.l1_coeff * l1, mse=mse, l1=l1, l0=(f > 0).float().sum(-1).mean(-1), f=f)
+        return dict(loss=mse + self.l1_coeff * l1, mse=mse, l1=l1, l0=l0, fired=fired)
 
     @torch.no_grad()
     def normalize_decoder(self):
@@ -232,7 +279,8 @@ def train_sae(sae: SAE,
                                          **{k: o.state_dict() for k, o in stateful}))
     for step in tqdm(range(start, cfg.n_steps), initial=start, total=cfg.n_steps, disable=not cfg.progress, leave=False):
         x = get(cfg.batch_size)
-        x = sae.prep(x, check=(step == 0 or not synthetic))
+        try: x = sae.prep(x, check=(step == 0 or not synthetic))
+        except (ValueError, TypeError) as e: raise type(e)(f"the batch of step {step}: {e}") from None
         for grp in opt.param_groups: grp["lr"] = cfg.lr * min(1.0, (cfg.n_steps - step) / max(1, cfg.n_steps - decay_start))
         sae.l1_coeff.copy_(l1_full * min(1.0, (step + 1) / warm))
         with torch.autocast(sae.device.type, dtype=torch.bfloat16, enabled=cfg.amp):
@@ -251,7 +299,7 @@ def train_sae(sae: SAE,
         with torch.no_grad():
             if target is not None and warm <= step < decay_start:
                 l1_full *= torch.exp(cfg.l0_gain * (out["l0"].clamp_min(1e-3) / target).log().clamp(-1, 1))
-            fired = (out["f"] > 0).any(1)
+            fired = out["fired"]
             if dist: fired = fired.to(torch.uint8); torch.distributed.all_reduce(fired, op=torch.distributed.ReduceOp.MAX); fired = fired.bool()
             since_fired = torch.where(fired, 0, since_fired + 1)
             if cfg.resample_every and (step + 1) % cfg.resample_every == 0 and step + 1 < decay_start:

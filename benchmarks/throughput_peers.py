@@ -1,0 +1,121 @@
+"""SAE training throughput: sae_nb vs SAELens vs sparsify, same synthetic activations, same SAE size, one run.
+
+The activations come from one `sae_lens.synthetic.SyntheticModel` (SynthSAEBench-16k's recipe: Zipfian firing, a hierarchy
+with mutually exclusive children, low-rank correlations, but random directions left unorthogonalised, which costs ~20
+minutes here and does not change the cost of a step; `--features` true features in `--d` dimensions), generated
+once before any timing, so every trainer gets the very same batches and data generation is never timed. `--store PATH`
+uses real activations from an sae_nb store instead (e.g. SmolLM2 block 12, scaled to mean norm sqrt(d)).
+
+Trainers, each fp32 with Adam, 3 warm-up steps, then `--steps` timed steps on the same batches:
+- L1 (ReLU + L1): sae_nb `train_sae` (unit-norm decoder) | SAELens `SAETrainer` + `StandardTrainingSAE`
+- TopK (k = `--k`): sae_nb `train_sae` | SAELens `SAETrainer` + `TopKTrainingSAE` (with its aux loss)
+  | sparsify `SparseCoder` stepped as sparsify's `Trainer` steps it (fused top-k encoder with a sparse backward,
+  decoder renormalised and its parallel gradient removed; Adam, which sparsify offers as `optimizer="adam"`; sparsify's
+  Trainer itself only trains on a model's hooked activations, so the loop is its inner step on our batches).
+Prints tokens/s per trainer and the ratio of sae_nb to each peer for the same architecture.
+
+SAELens and sparsify are not dependencies of sae_nb; put them in a side venv with torch pinned:
+    python3 -m venv /tmp/slvenv && /tmp/slvenv/bin/pip install -q -c <(echo torch==2.13.0) torch==2.13.0 sae-lens eai-sparsify
+    PYTHONPATH=. /tmp/slvenv/bin/python benchmarks/throughput_peers.py
+    PYTHONPATH=. /tmp/slvenv/bin/python benchmarks/throughput_peers.py --store results/stores/smollm2_L12 --widths 2048 16384
+"""
+import argparse, contextlib, io, sys, time
+import torch
+
+def synthetic_model(n_features, d, seed=0, min_prob=5e-4, compensate=True, orthogonalize=True):
+    "A SynthSAEBench-16k-shaped generator (its firing, hierarchy, correlation, orthogonalisation and magnitude settings; true L0 34 at 16,384 x 768), at any size."
+    from sae_lens.synthetic import (SyntheticModel, SyntheticModelConfig, ZipfianFiringProbabilityConfig, HierarchyConfig,
+                                    LowRankCorrelationConfig, OrthogonalizationConfig, LinearMagnitudeConfig, FoldedNormalMagnitudeConfig)
+    cfg = SyntheticModelConfig(
+        num_features=n_features, hidden_dim=d, seed=seed,
+        firing_probability=ZipfianFiringProbabilityConfig(exponent=0.5, max_prob=0.4, min_prob=min_prob),
+        hierarchy=HierarchyConfig(total_root_nodes=max(2, n_features // 128), branching_factor=4, max_depth=3, mutually_exclusive_portion=1.0,
+                                  compensate_probabilities=compensate),
+        correlation=LowRankCorrelationConfig(rank=25, correlation_scale=0.1, seed=seed),
+        orthogonalization=OrthogonalizationConfig(num_steps=100, lr=3e-4) if orthogonalize else None,
+        mean_firing_magnitudes=LinearMagnitudeConfig(start=5.0, end=4.0), std_firing_magnitudes=FoldedNormalMagnitudeConfig(mean=0.5, std=0.5))
+    return SyntheticModel(cfg)
+
+def tokens_per_s(run, batches, warmup=3):
+    "Run `run(batches)` on the warm-up batches, then time it on the rest."
+    run(batches[:warmup]); t = time.perf_counter(); run(batches[warmup:])
+    return (len(batches) - warmup) * len(batches[0]) / (time.perf_counter() - t)
+
+def sae_nb_trainer(d, m, arch, k, lr):
+    from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
+    sae = SAE(SAEConfig(d, m, activation="relu" if arch == "l1" else "topk", k=k if arch == "topk" else None, l1_coeff=1.0 if arch == "l1" else 0.0), device="cpu")
+    def run(bs):
+        it = iter(bs)
+        train_sae(sae, lambda b: next(it), TrainConfig(n_steps=len(bs), batch_size=len(bs[0]), lr=lr, progress=False, l1_warmup_frac=0, lr_decay_frac=0))
+    return run
+
+def saelens_trainer(d, m, arch, k, lr):
+    from sae_lens import StandardTrainingSAE, StandardTrainingSAEConfig, TopKTrainingSAE, TopKTrainingSAEConfig
+    from sae_lens.config import SAETrainerConfig
+    from sae_lens.training.sae_trainer import SAETrainer
+    sae = (StandardTrainingSAE(StandardTrainingSAEConfig(d_in=d, d_sae=m, l1_coefficient=1.0, device="cpu")) if arch == "l1"
+           else TopKTrainingSAE(TopKTrainingSAEConfig(d_in=d, d_sae=m, k=k, device="cpu")))
+    def run(bs):
+        tr = SAETrainer(SAETrainerConfig(total_training_samples=len(bs) * len(bs[0]), train_batch_size_samples=len(bs[0]), device="cpu", lr=lr, lr_end=lr), sae, iter(bs))
+        with contextlib.redirect_stderr(io.StringIO()): tr.fit()
+    return run
+
+def sparsify_trainer(d, m, arch, k, lr):
+    from sparsify import SparseCoder, SparseCoderConfig
+    sae = SparseCoder(d, SparseCoderConfig(num_latents=m, k=k))
+    opt = torch.optim.Adam(sae.parameters(), lr=lr)
+    def run(bs):
+        for x in bs:  # sparsify.Trainer's step for an autoencoding SAE with auxk_alpha = 0 and one micro-batch
+            sae.set_decoder_norm_to_unit_norm()
+            out = sae(x, total_variance=(x - x.mean(0)).pow(2).sum())
+            out.fvu.backward()
+            sae.remove_gradient_parallel_to_decoder_directions()
+            opt.step(); opt.zero_grad()
+    return run
+
+TRAINERS = {"l1": {"sae_nb": sae_nb_trainer, "SAELens": saelens_trainer},
+            "topk": {"sae_nb": sae_nb_trainer, "SAELens": saelens_trainer, "sparsify": sparsify_trainer}}
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--features", type=int, default=16384, help="true features of the synthetic model")
+    ap.add_argument("--d", type=int, default=768, help="activation dimension")
+    ap.add_argument("--widths", type=int, nargs="+", default=[4096, 16384])
+    ap.add_argument("--archs", nargs="+", default=["l1", "topk"], choices=list(TRAINERS))
+    ap.add_argument("--k", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=4096)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--store", default=None, help="use real activations from this sae_nb ActivationStore (pre-scaled to mean norm sqrt(d)) instead of synthetic ones")
+    a = ap.parse_args(argv)
+    import sae_lens, sparsify, importlib.metadata as md
+    torch.manual_seed(0)
+    t = time.perf_counter()
+    if a.store:
+        from sae_nb.activations import ActivationStore, StoreSampler
+        store = ActivationStore(a.store, verify=False)
+        smp = StoreSampler(store, a.batch, seed=0)
+        batches, a.d, source = [smp() for _ in range(a.steps + 3)], store.d, repr(store)
+    else:
+        model = synthetic_model(a.features, a.d, orthogonalize=False)  # sae_lens's orthogonalisation of 16k x 768 takes ~20 min on 2 cores; timing does not need it
+        with torch.no_grad(): batches = [model.sample(a.batch).contiguous() for _ in range(a.steps + 3)]
+        l0 = float((model.activation_generator.sample(8192) > 0).sum(-1).float().mean())
+        source = f"sae_lens.synthetic.SyntheticModel, {a.features} features in d={a.d}, true L0 {l0:.1f}"
+    print(f"# activations: {source}; {a.steps + 3} batches of {a.batch} made in {time.perf_counter() - t:.0f}s (not timed)\n"
+          f"# torch {torch.__version__}, {torch.get_num_threads()} threads; sae_lens {sae_lens.__version__}, eai-sparsify {md.version('eai-sparsify')}; "
+          f"fp32, Adam lr {a.lr}, {a.steps} timed steps after 3 warm-up", flush=True)
+    rows = []
+    for m in a.widths:
+        for arch in a.archs:
+            for name, make in TRAINERS[arch].items():
+                torch.manual_seed(0)
+                r = tokens_per_s(make(a.d, m, arch, a.k, a.lr), batches)
+                rows.append((m, arch, name, r))
+                print(f"width {m:6d} {arch:4s} {name:8s} {r:10,.0f} tokens/s", flush=True)
+    print("\nwidth  arch  trainer   tokens/s   sae_nb / this")
+    ours = {(m, arch): r for m, arch, name, r in rows if name == "sae_nb"}
+    for m, arch, name, r in rows:
+        print(f"{m:5d}  {arch:4s}  {name:8s} {r:9,.0f}   {ours[m, arch] / r:5.2f}x")
+    print("reproduce: PYTHONPATH=. /tmp/slvenv/bin/python benchmarks/throughput_peers.py " + " ".join(sys.argv[1:]))
+
+if __name__ == "__main__": main()

@@ -1,0 +1,150 @@
+"""Faults a long run meets for real: the process SIGKILLed mid-training, mid-checkpoint-write and mid-extraction, a
+file-size limit hit while checkpointing (what a full disk looks like to the writer), and bad data. Killed runs are
+separate processes that kill themselves with SIGKILL at a fixed point, so no Python cleanup runs; straight and resumed
+runs are separate processes too, with one thread each, so their floating point is comparable bit for bit."""
+import re, signal, subprocess, sys
+from pathlib import Path
+import numpy as np
+import pytest
+import torch
+
+from sae_nb.core import CorruptFileError, load_checkpoint
+from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
+
+TRAIN = r'''
+import os, resource, signal, sys, torch
+torch.set_num_threads(1)
+from sae_nb.core import make_generator
+from sae_nb.data import FeatureModel, random_directions
+from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
+from sae_nb.neighbours import NeighbourPenalty
+mode, ck, out = sys.argv[1], sys.argv[2] or None, sys.argv[3]
+fm = FeatureModel(random_directions(12, 6, orthogonal=False, generator=make_generator(0)), p=torch.full((12,), 0.1))
+sae = SAE(SAEConfig(6, 12, n_inst=2, l1_coeff=0.05, seed=[0, 1]), device="cpu")
+pen = NeighbourPenalty(5.0, k=3, refresh_every=30, tau=0.2)
+die = lambda: os.kill(os.getpid(), signal.SIGKILL)
+class Hooked:  # the penalty, plus the fault injected at a given step
+    state_dict, load_state_dict = pen.state_dict, pen.load_state_dict
+    def __call__(self, s):
+        if mode == "kill_at_130" and pen.calls == 130: die()
+        if mode == "disk_full_at_50" and pen.calls == 50:  # files can no longer grow past half a checkpoint
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (os.path.getsize(ck) // 2, resource.RLIM_INFINITY))
+        return pen(s)
+if mode == "kill_in_save":  # SIGKILL after the third checkpoint's bytes are written and synced, before the rename
+    fsync, n = os.fsync, [0]
+    def dying_fsync(fd):
+        fsync(fd); n[0] += 1
+        if n[0] == 3: die()
+    os.fsync = dying_fsync
+cfg = TrainConfig(n_steps=240, batch_size=64, resample_every=50, progress=False, target_l0=1.0)
+train_sae(sae, fm, cfg, extra_loss=Hooked(), checkpoint=ck, checkpoint_every=40)
+torch.save(sae.state_dict(), out)
+'''
+
+EXTRACT = r'''
+import os, signal, sys, torch
+torch.set_num_threads(1)
+from sae_nb.activations import extract_activations
+out, mode = sys.argv[1], sys.argv[2]
+if mode == "kill":  # SIGKILL inside the 7th atomic write (shard 2's activations): temp file synced, never renamed
+    fsync, n = os.fsync, [0]
+    def dying_fsync(fd):
+        fsync(fd); n[0] += 1
+        if n[0] == 7: os.kill(os.getpid(), signal.SIGKILL)
+    os.fsync = dying_fsync
+docs = [f"document {i}: " + " ".join(f"word{(i * 7 + j) % 50}" for j in range(120)) for i in range(12)]
+extract_activations(out, "tiny-gpt2", layer=1, n_tokens=3000, ctx_len=64, shard_tokens=1000, text=docs, progress=False)
+'''
+
+def run(code, *args):
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, timeout=600)
+
+def stale_temps(folder: Path): return sorted(p.name for p in folder.glob(".*.tmp*"))
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory):
+    "The uninterrupted run's final weights."
+    out = tmp_path_factory.mktemp("straight") / "sae.pt"
+    r = run(TRAIN, "straight", "", out); assert r.returncode == 0, r.stderr
+    return torch.load(out)
+
+@pytest.mark.parametrize("mode,last_saved", [("kill_at_130", 119), ("kill_in_save", 79)])
+def test_sigkilled_training_resumes_to_identical_weights(tmp_path, straight, mode, last_saved):
+    ck, out = tmp_path / "run.ck", tmp_path / "sae.pt"
+    r = run(TRAIN, mode, ck, out)
+    assert r.returncode == -signal.SIGKILL and not out.exists(), (r.returncode, r.stderr)
+    assert load_checkpoint(ck)["step"] == last_saved  # killed mid-write: the previous checkpoint, whole
+    assert len(stale_temps(tmp_path)) == (mode == "kill_in_save")  # the dead writer's temp file
+    r = run(TRAIN, "resume", ck, out); assert r.returncode == 0, r.stderr
+    resumed = torch.load(out)
+    for k, v in straight.items(): assert torch.equal(v, resumed[k]), k
+    assert stale_temps(tmp_path) == []  # the next successful write cleared it
+
+def test_full_disk_during_checkpoint_keeps_the_previous_one(tmp_path):
+    ck, out = tmp_path / "run.ck", tmp_path / "sae.pt"
+    r = run(TRAIN, "disk_full_at_50", ck, out)
+    assert r.returncode == 1 and ("File too large" in r.stderr or "No space" in r.stderr), r.stderr[-2000:]
+    assert load_checkpoint(ck)["step"] == 39 and stale_temps(tmp_path) == []
+
+def test_sigkilled_extraction_resumes_to_identical_store(tmp_path):
+    from sae_nb.activations import ActivationStore
+    r = run(EXTRACT, tmp_path / "a", "straight"); assert r.returncode == 0, r.stderr
+    r = run(EXTRACT, tmp_path / "b", "kill"); assert r.returncode == -signal.SIGKILL, r.stderr
+    part = ActivationStore(tmp_path / "b")  # opens: the manifest lists only the two finished shards
+    assert not part.complete and len(part.shards) == 2 and len(stale_temps(tmp_path / "b")) == 1
+    r = run(EXTRACT, tmp_path / "b", "resume"); assert r.returncode == 0, r.stderr
+    a, b = ActivationStore(tmp_path / "a"), ActivationStore(tmp_path / "b")
+    assert b.complete and len(a.shards) == len(b.shards) >= 3 and stale_temps(tmp_path / "b") == []
+    for i in range(len(a.shards)):
+        assert np.array_equal(a.acts(i), b.acts(i)) and np.array_equal(a.tokens(i), b.tokens(i))
+        assert a.shards[i]["acts_sha256"] == b.shards[i]["acts_sha256"]
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    from sae_nb.activations import extract_activations
+    docs = [f"text {i} " * 40 for i in range(6)]
+    return extract_activations(tmp_path_factory.mktemp("store"), "tiny-gpt2", layer=1, n_tokens=600, ctx_len=32, shard_tokens=200, text=docs, progress=False)
+
+def test_bad_files_are_named(tmp_path, store):
+    from sae_nb.activations import ActivationStore
+    (tmp_path / "x.ck").write_bytes(b"not a checkpoint at all" * 10)
+    with pytest.raises(CorruptFileError, match="not an sae_nb checkpoint"): load_checkpoint(tmp_path / "x.ck")
+    with pytest.raises(FileNotFoundError, match="no checkpoint"): load_checkpoint(tmp_path / "none.ck")
+    import shutil; shutil.copytree(store.path, tmp_path / "s")
+    (tmp_path / "s" / "manifest.json").write_text('{"version": ')
+    with pytest.raises(CorruptFileError, match="not valid JSON"): ActivationStore(tmp_path / "s")
+
+@pytest.mark.parametrize("x,err,msg", [
+    (torch.randn(8), ValueError, "must be (batch, d_in) or (n_inst, batch, d_in), got shape (8,)"),
+    (torch.randn(4, 8, 7), ValueError, "shape (4, 8, 7): last dimension 7, but the SAE expects d_in=8"),
+    (torch.randn(3, 4, 8), ValueError, "3 instances, expected 1 or n_inst=2"),
+    (torch.randn(4, 9), ValueError, "last dimension 9, but the SAE expects d_in=8"),
+    (torch.ones(4, 8, dtype=torch.int64), TypeError, "floating point"),              # wrong dtype
+    (torch.ones(4, 8, dtype=torch.bool), TypeError, "floating point"),
+    ([[0.0] * 8], TypeError, "must be a torch.Tensor"),
+    (torch.tensor([[0.0] * 8, [0.0] * 7 + [float("inf")]]), ValueError, "first at index (1, 7): inf"),
+])
+def test_bad_activations_are_named(x, err, msg):
+    sae = SAE(SAEConfig(8, 16, n_inst=2), device="cpu")
+    with pytest.raises(err, match=re.escape(msg)): sae.encode(x)
+
+def test_nan_mid_training_is_named_with_its_step_and_index():
+    sae = SAE(SAEConfig(8, 16), device="cpu")
+    g = torch.Generator().manual_seed(0); calls = [0]
+    def data(b):
+        calls[0] += 1; x = torch.randn(b, 8, generator=g)
+        if calls[0] == 5: x[3, 2] = float("nan")
+        return x
+    with pytest.raises(ValueError, match=re.escape("the batch of step 4: activations has 1 non-finite value(s) (NaN/Inf); first at index (3, 2): nan")): train_sae(sae, data, TrainConfig(n_steps=10, batch_size=16, progress=False))
+
+def test_store_of_other_width_and_non_finite_shard_are_named(tmp_path, store):
+    from sae_nb.activations import ActivationStore
+    from sae_nb.llm import evaluate_sae
+    wrong = SAE(SAEConfig(store.d + 1, 8), device="cpu")
+    with pytest.raises(ValueError, match=f"the store has d={store.d} but the SAE expects d_in={store.d + 1}"): evaluate_sae(wrong, store, scale=1.0)
+    import shutil; shutil.copytree(store.path, tmp_path / "s")
+    f = tmp_path / "s" / store.shards[1]["acts"]; a = np.load(f); a[40, 3] = np.inf; np.save(f, a)
+    with pytest.raises(CorruptFileError, match="shard 1: .* is corrupt"): ActivationStore(tmp_path / "s")  # the checksum sees it first
+    with pytest.raises(ValueError, match=re.escape("first at row 40 (sequence 1, position 10), dimension 3: inf")):
+        ActivationStore(tmp_path / "s", verify=False).rows([0, 1])
