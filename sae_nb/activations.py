@@ -17,7 +17,7 @@ from .core import CorruptFileError, atomic_write, check_finite, get_device, sha2
 # %% auto 0
 __all__ = ['KNOWN_MODELS', 'MANIFEST', 'STORE_VERSION', 'ByteTokenizer', 'LoadedModel', 'cache_root', 'load_model', 'parse_layer',
            'layer_acts', 'wiki_docs', 'hf_docs', 'text_docs', 'token_sequences', 'StoreSpec', 'ActivationStore',
-           'extract_activations', 'StoreSampler']
+           'extract_activations', 'write_store', 'StoreSampler']
 
 # %% ../nbs/08_activations.ipynb
 KNOWN_MODELS = ("smollm2", "minilm", "tiny-gpt2")
@@ -314,6 +314,22 @@ class ActivationStore:
 def _write_manifest(path: Path, spec: StoreSpec, shards: list, complete: bool, extra: dict):
     atomic_write(path / MANIFEST, json.dumps(dict(version=STORE_VERSION, spec=asdict(spec), complete=complete, shards=shards, **extra), indent=1).encode())
 
+def _write_shard(out: Path, k: int, A: Tensor, # (rows, d) float activations
+                 S: Tensor, # (seqs, ctx_len) token ids
+                 dtype: str) -> dict:
+    "Write shard k's two files atomically; returns its manifest entry (file names, SHA-256 of the bytes written, running sums)."
+    np_dtype = {"float16": np.float16, "float32": np.float32}[dtype]
+    arr = A.numpy().astype(np_dtype)
+    if not np.isfinite(arr).all(): raise ValueError(f"activations at shard {k} overflow {dtype} (|x| > {np.finfo(np_dtype).max:.0f}): use dtype='float32'")
+    names = dict(acts=f"acts_{k:05d}.npy", tokens=f"tokens_{k:05d}.npy")
+    digests = {}
+    for key, data in (("acts", arr), ("tokens", S.numpy().astype(np.int32))):
+        buf = io.BytesIO(); np.save(buf, data); raw = buf.getvalue()
+        atomic_write(out / names[key], raw); digests[key + "_sha256"] = hashlib.sha256(raw).hexdigest()  # the bytes just written
+    A64 = A.double()
+    return dict(**names, rows=len(arr), seqs=len(S), **digests, sum=A64.sum(0).tolist(),
+                sumsq=float(A64.pow(2).sum()), sumnorm=float(A64.norm(dim=-1).sum()))
+
 def extract_activations(out: str | Path, model: str | LoadedModel = "smollm2", layer: int | str = 12, n_tokens: int = 100_000,
                         ctx_len: int = 128, batch_size: int = 8, shard_tokens: int = 32_768, dtype: str = "float16",
                         text: str | Path | Sequence[str] = "wiki", skip_bos: bool = True, device=None, progress: bool = True,
@@ -340,7 +356,6 @@ def extract_activations(out: str | Path, model: str | LoadedModel = "smollm2", l
     seqs = token_sequences(lm, text_docs(text), ctx_len, max_seqs=n_seqs)
     if len(seqs) < n_seqs: print(f"note: the text gives only {len(seqs) * per_seq:,} tokens of the {n_tokens:,} asked for")
     n_shards, done = math.ceil(len(seqs) / shard_seqs), len(shards)
-    np_dtype = {"float16": np.float16, "float32": np.float32}[dtype]
     t0, new = time.perf_counter(), 0
     for k in tqdm(range(done, n_shards), disable=not progress, desc="shards"):
         if max_new_shards is not None and new >= max_new_shards: break
@@ -352,20 +367,37 @@ def extract_activations(out: str | Path, model: str | LoadedModel = "smollm2", l
                 bad = (~torch.isfinite(x)).nonzero()[0].tolist()
                 raise ValueError(f"the model produced non-finite activations at shard {k}, sequence {b + bad[0]}, position {bad[1] + int(skip_bos)}")
             chunks.append(x.reshape(-1, lm.d_model).cpu())
-        A = torch.cat(chunks)
-        arr = A.numpy().astype(np_dtype)
-        if not np.isfinite(arr).all(): raise ValueError(f"activations at shard {k} overflow {dtype} (|x| > {np.finfo(np_dtype).max:.0f}): extract with dtype='float32'")
-        names = dict(acts=f"acts_{k:05d}.npy", tokens=f"tokens_{k:05d}.npy")
-        digests = {}
-        for key, data in (("acts", arr), ("tokens", S.numpy().astype(np.int32))):
-            buf = io.BytesIO(); np.save(buf, data); raw = buf.getvalue()
-            atomic_write(out / names[key], raw); digests[key + "_sha256"] = hashlib.sha256(raw).hexdigest()  # the bytes just written
-        A64 = A.double()
-        shards.append(dict(**names, rows=len(arr), seqs=len(S), **digests, sum=A64.sum(0).tolist(),
-                           sumsq=float(A64.pow(2).sum()), sumnorm=float(A64.norm(dim=-1).sum())))
+        shards.append(_write_shard(out, k, torch.cat(chunks), S, dtype))
         _write_manifest(out, spec, shards, complete=(k == n_shards - 1), extra=dict(seconds=time.perf_counter() - t0))
         new += 1
     if len(shards) == n_shards and shards: _write_manifest(out, spec, shards, complete=True, extra={})
+    return ActivationStore(out, verify=False)
+
+# %% ../nbs/08_activations.ipynb
+def write_store(out: str | Path,
+                shards: Iterable[tuple], # per shard: (activations (seqs, positions, d), token ids (seqs, ctx_len)), tensors or arrays
+                model: str = "external", layer: int = 0, text: str = "external",
+                skip_bos: bool = False, # True when position 0 (BOS) of each sequence has no activation row: positions = ctx_len - 1
+                dtype: str = "float16") -> ActivationStore:
+    "A store from activations computed elsewhere (another library's cache, a model `load_model` cannot load), written shard by shard with extraction's checks, digests and atomic writes."
+    out = Path(out)
+    if (out / MANIFEST).exists(): raise FileExistsError(f"{out} already holds a store: write to another folder")
+    if dtype not in ("float16", "float32"): raise ValueError(f"dtype must be float16 or float32, got {dtype!r}")
+    entries, spec = [], None
+    for k, (acts, toks) in enumerate(shards):
+        A, S = (torch.as_tensor(np.asarray(v) if not isinstance(v, Tensor) else v) for v in (acts, toks))
+        if A.ndim != 3: raise ValueError(f"shard {k}: activations have shape {tuple(A.shape)}, expected (seqs, positions, d)")
+        if S.ndim != 2 or len(S) != len(A) or S.shape[1] != A.shape[1] + int(skip_bos):
+            raise ValueError(f"shard {k}: token ids have shape {tuple(S.shape)}, expected ({len(A)}, {A.shape[1] + int(skip_bos)}) for activations of shape {tuple(A.shape)}"
+                             f"{' with skip_bos' if skip_bos else ''}")
+        if spec is None: spec = StoreSpec(model, layer, A.shape[2], S.shape[1], dtype, text, skip_bos, len(A))
+        elif (A.shape[2], S.shape[1]) != (spec.d_model, spec.ctx_len):
+            raise ValueError(f"shard {k}: d = {A.shape[2]}, ctx_len = {S.shape[1]}; shard 0 had d = {spec.d_model}, ctx_len = {spec.ctx_len}")
+        A = check_finite(A.detach().float().cpu(), f"shard {k}'s activations (seq, position, dim)")
+        entries.append(_write_shard(out, k, A.reshape(-1, spec.d_model), S.cpu(), dtype))
+        _write_manifest(out, spec, entries, complete=False, extra={})
+    if spec is None: raise ValueError("write_store got no shards")
+    _write_manifest(out, spec, entries, complete=True, extra={})
     return ActivationStore(out, verify=False)
 
 # %% ../nbs/08_activations.ipynb
@@ -402,9 +434,14 @@ class StoreSampler:
             if i < n: break
             i -= n
         if self._cache[0] != (epoch, gi):
-            X = self.store.rows(grp)
-            perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch * 7919 + gi + 1))
-            self._cache = ((epoch, gi), X[perm])
+            self._cache = (None, None)  # free the old buffer before filling the next: one buffer in memory, not three
+            sizes = [self.store.shards[s]["rows"] for s in grp]
+            perm = torch.randperm(sum(sizes), generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch * 7919 + gi + 1))
+            dest = torch.empty_like(perm); dest[perm] = torch.arange(len(perm))  # buffer row j holds concatenated row perm[j]
+            buf, start = torch.empty(len(perm), self.store.d), 0
+            for s, n in zip(grp, sizes):  # scatter shard by shard: no concatenated copy
+                buf[dest[start:start + n]] = torch.from_numpy(np.array(self.store.acts(s), dtype=np.float32)); start += n
+            self._cache = ((epoch, gi), buf)
         return (self._cache[1][i * self.batch_size:(i + 1) * self.batch_size] * self.scale).to(self.device)
 
     def __call__(self, batch_size: int | None = None) -> Tensor:

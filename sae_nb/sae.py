@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_sae.ipynb 2
 from __future__ import annotations
-import math, time
+import math, time, warnings
 from dataclasses import dataclass, field, asdict
 from typing import Callable, Sequence
 import pandas as pd
@@ -48,9 +48,9 @@ class SAEConfig:
 # %% ../nbs/02_sae.ipynb
 class _TopKEncode(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, xc, W_enc, b_enc, k, chunk):
+    def forward(ctx, xc, W_enc, b_enc, k):
         v, i = torch.baddbmm(b_enc[:, None], xc, W_enc).topk(k, dim=-1, sorted=False)
-        ctx.save_for_backward(xc, W_enc, i); ctx.chunk = chunk
+        ctx.save_for_backward(xc, W_enc, i)
         return v, i
 
     @staticmethod
@@ -62,18 +62,22 @@ class _TopKEncode(torch.autograd.Function):
         gx = gW = gb = None
         if ctx.needs_input_grad[0]:                                              # dL/dxc = sum_j g_j W_enc[:, i_j]
             gx = F.embedding_bag(flat.reshape(n * B, k), W_enc.transpose(1, 2).reshape(n * m, d), per_sample_weights=g.reshape(n * B, k), mode="sum").reshape(n, B, d)
-        if ctx.needs_input_grad[1]:                                              # dL/dW_enc[:, i_j] += g_j xc, a chunk of rows at a time
-            gWT = xc.new_zeros(n * m, d)
-            for s in range(0, B, ctx.chunk):
-                gWT.index_add_(0, flat[:, s:s + ctx.chunk].reshape(-1), (g[:, s:s + ctx.chunk, :, None] * xc[:, s:s + ctx.chunk, None, :]).reshape(-1, d))
-            gW = gWT.reshape(n, m, d).transpose(1, 2).contiguous()
+        if ctx.needs_input_grad[1]:                                              # dL/dW_enc[:, l] = sum over (sample b, slot j) with i_bj = l of g_bj xc_b
+            rows = flat.reshape(-1)                                              # = G @ xc, G the sparse (n*m, n*B) matrix of the g's, in CSR
+            order = rows.argsort(stable=True)
+            crow = torch.zeros(n * m + 1, dtype=torch.int64, device=i.device); crow[1:] = torch.bincount(rows, minlength=n * m).cumsum(0)
+            cols = torch.arange(n * B, device=i.device).repeat_interleave(k)[order]
+            with warnings.catch_warnings():                                      # torch calls sparse CSR "beta"
+                warnings.simplefilter("ignore")
+                G = torch.sparse_csr_tensor(crow, cols, g.reshape(-1)[order], (n * m, n * B), check_invariants=False)
+            gW = (G @ xc.reshape(n * B, d).to(g.dtype)).reshape(n, m, d).transpose(1, 2).contiguous()
         if ctx.needs_input_grad[2]: gb = xc.new_zeros(n * m).index_add_(0, flat.reshape(-1), g.reshape(-1)).reshape(n, m)
         return gx, gW, gb, None, None
 
 def topk_encode(xc: Tensor, # (n_inst, batch, d_in) centred input x - b_dec
-                W_enc: Tensor, b_enc: Tensor, k: int, chunk: int = 1024) -> tuple[Tensor, Tensor]:
+                W_enc: Tensor, b_enc: Tensor, k: int) -> tuple[Tensor, Tensor]:
     "Top-k pre-activations and their latent indices, each (n_inst, batch, k), with a backward that touches only those k latents."
-    return _TopKEncode.apply(xc, W_enc, b_enc, k, chunk)
+    return _TopKEncode.apply(xc, W_enc, b_enc, k)
 
 def sparse_decode(v: Tensor, i: Tensor, # (n_inst, batch, k) activations and latent indices
                   W_dec: Tensor) -> Tensor:
