@@ -78,19 +78,12 @@ def child_sampler(a):
     from sae_nb.activations import ActivationStore, StoreSampler
     store = ActivationStore(a.store, verify=False)
     smp = StoreSampler(store, a.batch, seed=0, buffer_shards=a.buffer_shards)
-    if a.fill == OLD_FILL:  # the sampler's buffer as built before this change, for the comparison
-        def batch(self, i):
-            epoch = 0
-            while i >= (n := self.epoch_batches(epoch)): i -= n; epoch += 1
-            for gi, (grp, n) in enumerate(self._plan(epoch)):
-                if i < n: break
-                i -= n
-            if self._cache[0] != (epoch, gi):
-                X = self.store.rows(grp)
-                perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch * 7919 + gi + 1))
-                self._cache = ((epoch, gi), X[perm])
-            return (self._cache[1][i * self.batch_size:(i + 1) * self.batch_size] * self.scale).to(self.device)
-        StoreSampler.batch = batch
+    if a.fill == OLD_FILL:  # the buffer as built before: concatenate, permute, and only then drop the previous buffer
+        prev = [None]
+        def fill(self, grp, sizes, perm):
+            X = self.store.rows(grp)[perm]; prev[0] = X  # the old code replaced its cache after building the new buffer
+            return X
+        StoreSampler._fill = fill
     for s in range(len(store.shards)): store.acts(s)  # open the memory maps (and their NaN check) before the baseline
     n = smp.epoch_batches(0) + smp.epoch_batches(1)
     base = rss(); reset_peak(); t = time.perf_counter(); h = 0.0

@@ -437,12 +437,16 @@ class StoreSampler:
             self._cache = (None, None)  # free the old buffer before filling the next: one buffer in memory, not three
             sizes = [self.store.shards[s]["rows"] for s in grp]
             perm = torch.randperm(sum(sizes), generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch * 7919 + gi + 1))
-            dest = torch.empty_like(perm); dest[perm] = torch.arange(len(perm))  # buffer row j holds concatenated row perm[j]
-            buf, start = torch.empty(len(perm), self.store.d), 0
-            for s, n in zip(grp, sizes):  # scatter shard by shard: no concatenated copy
-                buf[dest[start:start + n]] = torch.from_numpy(np.array(self.store.acts(s), dtype=np.float32)); start += n
-            self._cache = ((epoch, gi), buf)
+            self._cache = ((epoch, gi), self._fill(grp, sizes, perm))
         return (self._cache[1][i * self.batch_size:(i + 1) * self.batch_size] * self.scale).to(self.device)
+
+    def _fill(self, grp: list, sizes: list, perm: Tensor) -> Tensor:
+        "The shuffle buffer: row j is row perm[j] of the shards' concatenation, scattered in shard by shard (no concatenated copy)."
+        dest = torch.empty_like(perm); dest[perm] = torch.arange(len(perm))
+        buf, start = torch.empty(len(perm), self.store.d), 0
+        for s, n in zip(grp, sizes):
+            buf[dest[start:start + n]] = torch.from_numpy(np.array(self.store.acts(s), dtype=np.float32)); start += n
+        return buf
 
     def __call__(self, batch_size: int | None = None) -> Tensor:
         if batch_size is not None and batch_size != self.batch_size: raise ValueError(f"this sampler serves batches of {self.batch_size}, asked for {batch_size}")
