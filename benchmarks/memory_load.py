@@ -28,17 +28,22 @@ import numpy as np
 import torch
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # throughput_peers.TRAINERS
 MiB = 2 ** 20
 
 def rss() -> int:
     "Resident set size of this process, bytes."
     return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
+def _status(key: str) -> int:
+    "A `kB` line of /proc/self/status, in bytes."
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"): return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {key} in /proc/self/status")
+
 def rss_anon() -> int:
     "Anonymous resident memory (what the process allocated, not file pages mapped from the store), bytes."
-    for line in open("/proc/self/status"):
-        if line.startswith("RssAnon:"): return int(line.split()[1]) * 1024
-    raise RuntimeError("no RssAnon in /proc/self/status")
+    return _status("RssAnon")
 
 def reset_peak():
     "Reset the kernel's peak-RSS counter (VmHWM) to the current RSS (Linux >= 4.0)."
@@ -46,9 +51,7 @@ def reset_peak():
 
 def peak() -> int:
     "Peak RSS since the last `reset_peak`, bytes."
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"): return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    return _status("VmHWM")
 
 def sparse_linear(n, d, n_features=16384, l0=32, seed=0):
     "Rows = sparse non-negative combinations of random unit directions (about `l0` per row), float32, (n, d)."
@@ -61,7 +64,6 @@ def sparse_linear(n, d, n_features=16384, l0=32, seed=0):
 # ---------------------------------------------------------------- children (one measurement per fresh process)
 
 def child_train(a):
-    sys.path.insert(0, str(HERE))
     from throughput_peers import TRAINERS
     X = np.load(a.data)  # fully loaded: part of the baseline
     batches = [torch.from_numpy(X[i]) for i in range(len(X))]
@@ -73,18 +75,23 @@ def child_train(a):
     run(batches[:3]); t = time.perf_counter(); run(batches[3:]); secs = time.perf_counter() - t
     return dict(peak=peak() - base, tokens_per_s=(len(batches) - 3) * len(batches[0]) / secs)
 
-OLD_FILL = "concatenate, then permute (before)"
-def child_sampler(a):
+def open_sampler(a):
+    "The store and its sampler, with every shard's memory map opened (and NaN-checked) before any baseline is taken."
     from sae_nb.activations import ActivationStore, StoreSampler
     store = ActivationStore(a.store, verify=False)
-    smp = StoreSampler(store, a.batch, seed=0, buffer_shards=a.buffer_shards)
+    for s in range(len(store.shards)): store.acts(s)
+    return store, StoreSampler(store, a.batch, seed=0, buffer_shards=a.buffer_shards)
+
+OLD_FILL = "concatenate, then permute (before)"
+def child_sampler(a):
+    from sae_nb.activations import StoreSampler
+    store, smp = open_sampler(a)
     if a.fill == OLD_FILL:  # the buffer as built before: concatenate, permute, and only then drop the previous buffer
         prev = [None]
         def fill(self, grp, sizes, perm):
             X = self.store.rows(grp)[perm]; prev[0] = X  # the old code replaced its cache after building the new buffer
             return X
         StoreSampler._fill = fill
-    for s in range(len(store.shards)): store.acts(s)  # open the memory maps (and their NaN check) before the baseline
     n = smp.epoch_batches(0) + smp.epoch_batches(1)
     base = rss(); reset_peak(); t = time.perf_counter(); h = 0.0
     for _ in range(n): h += float(smp()[0, 0])
@@ -92,18 +99,15 @@ def child_sampler(a):
     return dict(peak=peak() - base, rows_per_s=n * a.batch / secs, buffer=a.buffer_shards * a.shard_rows * store.d * 4, checksum=h)
 
 def child_long(a):
-    from sae_nb.activations import ActivationStore, StoreSampler
     from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
-    store = ActivationStore(a.store, verify=False)
-    smp = StoreSampler(store, a.batch, seed=0, buffer_shards=a.buffer_shards)
-    for s in range(len(store.shards)): store.acts(s)
+    store, smp = open_sampler(a)
     steps = a.train_epochs * smp.epoch_batches(0)
     train_sae(SAE(SAEConfig(store.d, 64, l1_coeff=1.0)), lambda b: torch.randn(b, store.d), TrainConfig(n_steps=2, batch_size=64, progress=False))  # warm-up
     sae = SAE(SAEConfig(store.d, a.long_width, l1_coeff=1.0), device="cpu")
     log, wait = [], [0.0]
     def data(b):
         t = time.perf_counter(); x = smp(); wait[0] += time.perf_counter() - t
-        log.append((time.perf_counter(), rss_anon(), wait[0]))
+        log.append((time.perf_counter(), rss_anon()))
         return x
     ck = Path(a.store).parent / "long.ckpt"
     base, base_anon = rss(), rss_anon(); reset_peak()
@@ -151,7 +155,6 @@ def main(argv=None):
     ap.add_argument("--child", default=None); ap.add_argument("--data"); ap.add_argument("--store"); ap.add_argument("--trainer")
     ap.add_argument("--arch"); ap.add_argument("--m", type=int); ap.add_argument("--fill")
     a = ap.parse_args(argv)
-    torch.set_num_threads(torch.get_num_threads())
     if a.child:
         print(json.dumps({"train": child_train, "sampler": child_sampler, "long": child_long}[a.child](a)), flush=True)
         return
@@ -160,7 +163,6 @@ def main(argv=None):
         try: __import__(mod); peers.append(mod)
         except ImportError: pass
     print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs; peers importable: {peers or 'none (sae_nb only)'}", flush=True)
-    sys.path.insert(0, str(HERE))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if "peak" in a.parts:
@@ -180,11 +182,10 @@ def main(argv=None):
                             rows.append((m, arch, label, r["peak"], 16 * P, r["tokens_per_s"]))
                             print(f"width {m:6d} {arch:4s} {label:8s} peak {r['peak'] / MiB:8.0f} MiB = {r['peak'] / (16 * P):4.2f}x the Adam floor "
                                   f"({16 * P / MiB:.0f} MiB); {r['tokens_per_s']:,.0f} tokens/s", flush=True)
-            ours = {(m, arch): p for m, arch, name, p, _, _ in rows if name == "sae_nb"}
-            plain = {(m, arch): t for m, arch, name, _, _, t in rows if name == "sae_nb"}
+            ours = {(m, arch): (p, t) for m, arch, name, p, _, t in rows if name == "sae_nb"}  # (peak, tokens/s)
             print("\nwidth  arch  trainer   peak MiB  / Adam floor  sae_nb / this   tokens/s  / sae_nb's")
             for m, arch, name, p, fl, t in rows:
-                print(f"{m:5d}  {arch:4s}  {name:8s} {p / MiB:8.0f}  {p / fl:12.2f}  {ours[m, arch] / p:12.2f}x  {t:9,.0f}  {t / plain[m, arch]:8.2f}")
+                print(f"{m:5d}  {arch:4s}  {name:8s} {p / MiB:8.0f}  {p / fl:12.2f}  {ours[m, arch][0] / p:12.2f}x  {t:9,.0f}  {t / ours[m, arch][1]:8.2f}")
             print("sae_nb*: the same run with glibc told to keep freed memory (" + " ".join(f"{k}={v}" for k, v in REUSE.items()) + "): "
                   "no page faults on the step's fresh (batch, d_sae) tensors, more memory held")
         if "load" in a.parts:

@@ -63,20 +63,21 @@ class _TopKEncode(torch.autograd.Function):
         gx = gW = gb = None
         if ctx.needs_input_grad[0]:                                              # dL/dxc = sum_j g_j W_enc[:, i_j]
             gx = F.embedding_bag(flat.reshape(n * B, k), W_enc.transpose(1, 2).reshape(n * m, d), per_sample_weights=g.reshape(n * B, k), mode="sum").reshape(n, B, d)
-        if ctx.needs_input_grad[1] and xc.device.type not in _TopKEncode.csr_devices:
-            gWT = xc.new_zeros(n * m, d, dtype=g.dtype)
-            for s in range(0, B, 128):
-                gWT.index_add_(0, flat[:, s:s + 128].reshape(-1), (g[:, s:s + 128, :, None] * xc[:, s:s + 128, None, :]).reshape(-1, d))
+        if ctx.needs_input_grad[1]:                                              # dL/dW_enc[:, l] = sum over (sample b, slot j) with i_bj = l of g_bj xc_b
+            if xc.device.type in _TopKEncode.csr_devices:                        # = G @ xc, G the sparse (n*m, n*B) matrix of the g's, in CSR
+                rows = flat.reshape(-1)
+                order = rows.argsort(stable=True)
+                crow = torch.zeros(n * m + 1, dtype=torch.int64, device=i.device); crow[1:] = torch.bincount(rows, minlength=n * m).cumsum(0)
+                cols = torch.arange(n * B, device=i.device).repeat_interleave(k)[order]
+                with warnings.catch_warnings():                                  # torch calls sparse CSR "beta"
+                    warnings.simplefilter("ignore")
+                    G = torch.sparse_csr_tensor(crow, cols, g.reshape(-1)[order], (n * m, n * B), check_invariants=False)
+                gWT = G @ xc.reshape(n * B, d).to(g.dtype)
+            else:                                                                # no sparse CSR here: 128 samples' outer products at a time
+                gWT = xc.new_zeros(n * m, d, dtype=g.dtype)
+                for s in range(0, B, 128):
+                    gWT.index_add_(0, flat[:, s:s + 128].reshape(-1), (g[:, s:s + 128, :, None] * xc[:, s:s + 128, None, :]).reshape(-1, d))
             gW = gWT.reshape(n, m, d).transpose(1, 2).contiguous()
-        elif ctx.needs_input_grad[1]:                                            # dL/dW_enc[:, l] = sum over (sample b, slot j) with i_bj = l of g_bj xc_b
-            rows = flat.reshape(-1)                                              # = G @ xc, G the sparse (n*m, n*B) matrix of the g's, in CSR
-            order = rows.argsort(stable=True)
-            crow = torch.zeros(n * m + 1, dtype=torch.int64, device=i.device); crow[1:] = torch.bincount(rows, minlength=n * m).cumsum(0)
-            cols = torch.arange(n * B, device=i.device).repeat_interleave(k)[order]
-            with warnings.catch_warnings():                                      # torch calls sparse CSR "beta"
-                warnings.simplefilter("ignore")
-                G = torch.sparse_csr_tensor(crow, cols, g.reshape(-1)[order], (n * m, n * B), check_invariants=False)
-            gW = (G @ xc.reshape(n * B, d).to(g.dtype)).reshape(n, m, d).transpose(1, 2).contiguous()
         if ctx.needs_input_grad[2]: gb = xc.new_zeros(n * m).index_add_(0, flat.reshape(-1), g.reshape(-1)).reshape(n, m)
         return gx, gW, gb, None
 
