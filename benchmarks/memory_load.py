@@ -12,9 +12,6 @@ memory held for steps without page faults on fresh (batch, d_sae) tensors.
 Part 2, sustained load. `write_store` writes `--shards` shards of `--shard-rows` x d float16 activations (drawn from a
 sparse linear generator). Then, each in a fresh process:
 - the sampler alone over two epochs (rows/s, and peak RSS above the opened store, against the shuffle buffer's size);
-  once as the library does it now (each buffer scattered shard by shard into one preallocated tensor, the old buffer
-  freed first) and once as it did before (concatenate the shards, then index by the permutation: three buffers at
-  the peak);
 - training an L1 SAE from the sampler for `--train-epochs` epochs with a checkpoint every `--ckpt-every` steps:
   tokens/s per window of steps, the time spent waiting for data, RSS over the run (a leak shows as growth after the
   first epoch) and the cost of a checkpoint.
@@ -82,16 +79,8 @@ def open_sampler(a):
     for s in range(len(store.shards)): store.acts(s)
     return store, StoreSampler(store, a.batch, seed=0, buffer_shards=a.buffer_shards)
 
-OLD_FILL = "concatenate, then permute (before)"
 def child_sampler(a):
-    from sae_nb.activations import StoreSampler
     store, smp = open_sampler(a)
-    if a.fill == OLD_FILL:  # the buffer as built before: concatenate, permute, and only then drop the previous buffer
-        prev = [None]
-        def fill(self, grp, sizes, perm):
-            X = self.store.rows(grp)[perm]; prev[0] = X  # the old code replaced its cache after building the new buffer
-            return X
-        StoreSampler._fill = fill
     n = smp.epoch_batches(0) + smp.epoch_batches(1)
     base = rss(); reset_peak(); t = time.perf_counter(); h = 0.0
     for _ in range(n): h += float(smp()[0, 0])
@@ -153,7 +142,7 @@ def main(argv=None):
     ap.add_argument("--parts", nargs="+", default=["peak", "load"], choices=["peak", "load"])
     # child-only
     ap.add_argument("--child", default=None); ap.add_argument("--data"); ap.add_argument("--store"); ap.add_argument("--trainer")
-    ap.add_argument("--arch"); ap.add_argument("--m", type=int); ap.add_argument("--fill")
+    ap.add_argument("--arch"); ap.add_argument("--m", type=int)
     a = ap.parse_args(argv)
     if a.child:
         print(json.dumps({"train": child_train, "sampler": child_sampler, "long": child_long}[a.child](a)), flush=True)
@@ -199,14 +188,9 @@ def main(argv=None):
             disk = sum(f.stat().st_size for f in (tmp / "store").iterdir())
             print(f"\n## Part 2: sustained load\n{store}: {disk / MiB:.0f} MiB on disk, written in {time.perf_counter() - t:.0f}s by write_store; "
                   f"batch {a.batch}, shuffle buffer {a.buffer_shards} shards", flush=True)
-            res = {}
-            for fill in ("scatter into one buffer (now)", OLD_FILL):
-                r = res[fill] = spawn("sampler", store=tmp / "store", fill=fill, batch=a.batch, buffer_shards=a.buffer_shards, shard_rows=a.shard_rows)
-                print(f"sampler, {fill:36s}: {r['rows_per_s']:12,.0f} rows/s, peak {r['peak'] / MiB:5.0f} MiB = {r['peak'] / r['buffer']:4.2f}x "
-                      f"the buffer ({r['buffer'] / MiB:.0f} MiB)", flush=True)
-            now, old = res["scatter into one buffer (now)"], res[OLD_FILL]
-            assert now["checksum"] == old["checksum"], "the two fills served different batches"
-            print(f"same batches; peak now / before: {now['peak'] / old['peak']:.2f}, rows/s now / before: {now['rows_per_s'] / old['rows_per_s']:.2f}", flush=True)
+            now = spawn("sampler", store=tmp / "store", batch=a.batch, buffer_shards=a.buffer_shards, shard_rows=a.shard_rows)
+            print(f"sampler alone: {now['rows_per_s']:12,.0f} rows/s, peak {now['peak'] / MiB:5.0f} MiB = {now['peak'] / now['buffer']:4.2f}x "
+                  f"the buffer ({now['buffer'] / MiB:.0f} MiB)", flush=True)
             r = spawn("long", store=tmp / "store", batch=a.batch, buffer_shards=a.buffer_shards, long_width=a.long_width,
                       train_epochs=a.train_epochs, ckpt_every=a.ckpt_every)
             print(f"\ntraining width {a.long_width} ReLU + L1 from the store: {r['steps']} steps ({a.train_epochs} epochs of {r['epoch_steps']}), "

@@ -11,7 +11,7 @@ from torch import Tensor
 
 # %% auto 0
 __all__ = ['def_device', 'get_device', 'set_seed', 'make_generator', 'check_finite', 'check_shape', 'unit_norm',
-           'remove_parallel_grad', 'CorruptFileError', 'atomic_write', 'sha256_file', 'save_checkpoint',
+           'remove_parallel_grad', 'sparse_csr', 'CorruptFileError', 'atomic_write', 'sha256_file', 'save_checkpoint',
            'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb
@@ -72,14 +72,23 @@ def remove_parallel_grad(W: Tensor, # (..., d_sae, d_in) unit-norm rows
     return grad - (grad * Wn).sum(-1, keepdim=True) * Wn
 
 # %% ../nbs/00_core.ipynb
-import hashlib, io, json
+import warnings
+
+def sparse_csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple) -> Tensor:
+    "`torch.sparse_csr_tensor` without the invariant checks and without torch's beta warning."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.sparse_csr_tensor(crow, col, values, shape, check_invariants=False)
+
+# %% ../nbs/00_core.ipynb
+import hashlib, io, json, pickle
 from pathlib import Path
 
 class CorruptFileError(ValueError):
     "A checkpoint, shard or manifest that is truncated, corrupted, or does not match what was asked for."
 
 def atomic_write(path: str | Path, data: bytes):
-    "Write `data` to `path` all or nothing: temp file in the same folder, fsync, rename; then clear temp files of `path` left by killed writers."
+    "Write `data` to `path` all or nothing: temp file in the same folder, fsync, rename; then clear temp files of `path` whose writer is gone."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
@@ -88,7 +97,16 @@ def atomic_write(path: str | Path, data: bytes):
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True); raise
-    for stale in path.parent.glob(f".{path.name}.tmp*"): stale.unlink(missing_ok=True)
+    for stale in path.parent.glob(f".{path.name}.tmp*"):
+        pid = stale.name.rsplit(".tmp", 1)[-1]
+        if not (pid.isdigit() and _alive(int(pid))): stale.unlink(missing_ok=True)  # another live writer's temp file is its own business
+
+def _alive(pid: int) -> bool:
+    "Whether process `pid` exists."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
 
 def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
     "Hex SHA-256 of a file, read in chunks."
@@ -97,22 +115,38 @@ def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
         while b := f.read(chunk): h.update(b)
     return h.hexdigest()
 
-_MAGIC = b"SAENBCK1"
+_MAGIC, _PICKLED = b"SAENBCK2", b"SAENBCK1"  # SAENBCK1: the pickled format of sae_nb before 2026-11, never loaded
+_PLAIN = (str, int, float, bool, type(None), torch.Tensor, torch.Size, torch.dtype)
+
+def _check_plain(obj, where="checkpoint"):
+    "Raise `TypeError` naming the first entry of `obj` that is not a tensor, number, string, list, tuple or dict."
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if not isinstance(k, (str, int)): raise TypeError(f"{where} has a key of type {type(k).__name__}; checkpoints hold only str/int keys")
+            _check_plain(v, f"{where}[{k!r}]")
+    elif isinstance(obj, (list, tuple)):
+        for j, v in enumerate(obj): _check_plain(v, f"{where}[{j}]")
+    elif not isinstance(obj, _PLAIN):
+        raise TypeError(f"{where} is a {type(obj).__name__}; checkpoints hold only tensors, numbers, strings, lists and dicts (so loading one never runs code)")
 
 def save_checkpoint(path: str | Path, obj) -> str:
-    "`torch.save` `obj` atomically behind a header holding its SHA-256; returns the digest."
+    "`torch.save` `obj` (tensors, numbers, strings, lists, dicts) atomically behind a header holding its SHA-256; returns the digest."
+    _check_plain(obj)
     buf = io.BytesIO(); torch.save(obj, buf); payload = buf.getvalue()
     digest = hashlib.sha256(payload).hexdigest()
     atomic_write(path, _MAGIC + digest.encode() + payload)
     return digest
 
 def load_checkpoint(path: str | Path, map_location="cpu"):
-    "Load a `save_checkpoint` file; `CorruptFileError` names the file and what is wrong with it."
+    "Load a `save_checkpoint` file without unpickling any Python object; `CorruptFileError` names the file and what is wrong with it."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"no checkpoint at {path}")
     data = path.read_bytes()
+    if data[:8] == _PICKLED: raise CorruptFileError(f"{path} is a checkpoint in an older sae_nb format, which stored pickled objects and is no longer loaded: delete it and re-run training")
     if len(data) < 72 or data[:8] != _MAGIC: raise CorruptFileError(f"{path} is not an sae_nb checkpoint (bad header, {len(data)} bytes)")
     digest, payload = data[8:72].decode("ascii", "replace"), data[72:]
     if hashlib.sha256(payload).hexdigest() != digest:
         raise CorruptFileError(f"checkpoint {path} is corrupt or truncated: SHA-256 of its {len(payload)}-byte payload does not match its header")
-    return torch.load(io.BytesIO(payload), map_location=map_location, weights_only=False)
+    try: return torch.load(io.BytesIO(payload), map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise CorruptFileError(f"checkpoint {path} carries a Python object that is not a tensor, number, string, list or dict; sae_nb does not unpickle it (that could run code): {str(e).splitlines()[0][:200]}") from None

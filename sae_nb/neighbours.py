@@ -8,23 +8,20 @@ import math, time
 from typing import Sequence
 import torch
 from torch import Tensor
-from .core import make_generator, unit_norm
-from torch.optim.optimizer import register_optimizer_step_post_hook
-from .ortho import phi, _check_args, pair_penalty
+from .core import make_generator, sparse_csr, unit_norm
+from .sae import Callback
+from .ortho import phi, check_penalty_args, pair_penalty
 
 # %% auto 0
 __all__ = ['neighbour_lists', 'pair_pattern', 'list_penalty', 'NeighbourPenalty', 'FrozenBatch']
 
 # %% ../nbs/07_neighbours.ipynb
-import warnings
-warnings.filterwarnings("ignore", message=".*Sparse (CSR tensor support|invariant checks).*")
-
 def _sampled_cos(U: Tensor, # (m, d) unit rows
                  idx: Tensor, # (m, kk) column indices per row
                 ) -> Tensor:
     "U_i · U_idx[i, j] for every listed pair, (m, kk), by a sampled dense-dense matmul (no gathered copy of the rows)."
     m, kk = idx.shape
-    S = torch.sparse_csr_tensor(torch.arange(0, m * kk + 1, kk, device=U.device), idx.reshape(-1), U.new_zeros(m * kk), (m, m))
+    S = sparse_csr(torch.arange(0, m * kk + 1, kk, device=U.device), idx.reshape(-1), U.new_zeros(m * kk), (m, m))
     return torch.sparse.sampled_addmm(S, U, U.T, beta=0.0).values().reshape(m, kk)
 
 @torch.no_grad()
@@ -84,7 +81,7 @@ class _ListPenalty(torch.autograd.Function):
         n_inst, m, _ = U.shape
         total, dphis = U.new_zeros(n_inst), []
         for i, (crow, col) in enumerate(patterns):
-            S = torch.sparse_csr_tensor(crow, col, U.new_zeros(len(col)), (m, m))
+            S = sparse_csr(crow, col, U.new_zeros(len(col)), (m, m))
             c = torch.sparse.sampled_addmm(S, U[i], U[i].T, beta=0.0).values()
             val, dphi = phi(c, form, p, tau)
             total[i] = val.sum(); dphis.append(dphi)
@@ -98,7 +95,7 @@ class _ListPenalty(torch.autograd.Function):
         grad = torch.empty_like(U)
         scale = 2 * g / (m * (m - 1))
         for i, ((crow, col), dphi) in enumerate(zip(ctx.patterns, dphis)):  # scale the nnz values, not the (m, d) result
-            grad[i] = torch.sparse_csr_tensor(crow, col, dphi * scale[i], (m, m)) @ U[i]
+            grad[i] = sparse_csr(crow, col, dphi * scale[i], (m, m)) @ U[i]
         return grad, None, None, None, None
 
 def list_penalty(W_dec: Tensor, # (n_inst, d_sae, d_in) or (d_sae, d_in)
@@ -107,7 +104,7 @@ def list_penalty(W_dec: Tensor, # (n_inst, d_sae, d_in) or (d_sae, d_in)
                  normalize: bool = True, # False: rows are already unit norm (an SAE with decoder_norm="unit"), skip the normalisation and its backward
                 ) -> Tensor:
     "Σ over the symmetrised listed pairs of φ(|cos|), divided by m(m−1): equal to `pair_penalty` when the lists hold every charged pair."
-    _check_args(form, p, tau)
+    check_penalty_args(form, p, tau)
     squeeze = W_dec.ndim == 2
     W = W_dec[None] if squeeze else W_dec
     if isinstance(pairs, Tensor):
@@ -119,13 +116,13 @@ def list_penalty(W_dec: Tensor, # (n_inst, d_sae, d_in) or (d_sae, d_in)
     return out[0] if squeeze else out
 
 # %% ../nbs/07_neighbours.ipynb
-class NeighbourPenalty:
-    "`extra_loss` for `train_sae`: weight × hinge-type penalty over each latent's k nearest decoder rows, lists refreshed every `refresh_every` steps (adaptively, when `target_recall` is set)."
+class NeighbourPenalty(Callback):
+    "`extra_loss` for `train_sae`: weight × hinge-type penalty over each latent's k nearest decoder rows, lists refreshed every `refresh_every` steps (adaptively, when `target_recall` is set) and whenever latents are resampled."
     def __init__(self, weight: float | Tensor, k: int = 16, refresh_every: int = 100, form: str = "hinge", p: float = 2.0,
                  tau: float = 0.3, tile: int = 2048, proj_dim: int | None = None, seed: int = 0, scan_dtype: torch.dtype | None = None,
                  target_recall: float | None = None, # adapt the interval: halve it when a refresh finds recall below this, else grow it by 1.25x
                  min_every: int = 5, max_every: int = 200): # bounds of the adaptive interval
-        _check_args(form, p, tau)
+        check_penalty_args(form, p, tau)
         if refresh_every < 1: raise ValueError(f"refresh_every must be >= 1, got {refresh_every}")
         if target_recall is not None and not (0 < target_recall <= 1 and 1 <= min_every <= refresh_every <= max_every):
             raise ValueError(f"need 0 < target_recall <= 1 and 1 <= min_every <= refresh_every <= max_every, got {target_recall}, {min_every}, {refresh_every}, {max_every}")
@@ -135,20 +132,20 @@ class NeighbourPenalty:
         self.idx, self.pattern, self.calls, self.next_refresh, self.log = None, None, 0, 0, []
 
     @torch.no_grad()
-    def refresh(self, W_dec: Tensor):
-        "Recompute the lists; log the stale lists' recall of pairs above τ and the saturated fraction."
+    def refresh(self, W_dec: Tensor, cause: str = "interval"):
+        "Recompute the lists; log the stale lists' recall of pairs above τ (unless `cause` is a resampling, which replaces rows outright) and the saturated fraction."
         t0 = time.perf_counter()
         idx, val = neighbour_lists(W_dec, self.k, self.tile, self.proj_dim, generator=self.g, scan_dtype=self.scan_dtype)
         secs = time.perf_counter() - t0
         above = val > self.tau
         rec = mass = float("nan")
-        if self.idx is not None and above.any():
+        if self.idx is not None and above.any() and cause == "interval":
             held = (idx[..., :, None] == self.idx[..., None, :]).any(-1)
             charge = phi(val, self.form, self.p, self.tau)[0]
             rec = float((held & above).sum() / above.sum())
             mass = float((charge * held).sum() / charge.sum().clamp_min(1e-30))
         self.log.append(dict(step=self.calls, recall=rec, charge_recall=mass, pairs_above_tau=int(above.sum()),
-                             saturated=float(above[..., -1].float().mean()), seconds=secs, every=self.refresh_every))
+                             saturated=float(above[..., -1].float().mean()), seconds=secs, every=self.refresh_every, cause=cause))
         self.idx, self.pattern = idx, pair_pattern(idx)
         if self.target_recall is not None and not math.isnan(rec):
             grown = math.ceil(self.refresh_every * 1.25)
@@ -164,6 +161,10 @@ class NeighbourPenalty:
         self.g.set_state(s["gen"])
         self.pattern = None if self.idx is None else pair_pattern(self.idx)
 
+    def after_resample(self, tr, dead: Tensor):
+        "Resampled rows point somewhere new: their old lists are void, so refresh now."
+        self.refresh(tr.sae.W_dec, cause="resample")
+
     def __call__(self, sae) -> Tensor:
         if self.calls >= self.next_refresh: self.refresh(sae.W_dec)
         self.calls += 1
@@ -171,33 +172,33 @@ class NeighbourPenalty:
         return w * list_penalty(sae.W_dec, self.pattern, self.form, self.p, self.tau, normalize=sae.cfg.decoder_norm != "unit")
 
 # %% ../nbs/07_neighbours.ipynb
-class FrozenBatch:
+class FrozenBatch(Callback):
     "`extra_loss` for the post's scheme: `n_groups` groups of latents trained in turn over `n_steps`; earlier groups frozen, later ones off; penalty on new-vs-new and new-vs-frozen pairs."
     OFF = -1e4
     def __init__(self, sae, weight: float, n_groups: int, n_steps: int, form: str = "hinge", p: float = 2.0, tau: float = 0.3):
-        _check_args(form, p, tau)
+        check_penalty_args(form, p, tau)
         m = sae.cfg.d_sae
         if not 1 <= n_groups <= m: raise ValueError(f"n_groups must lie in [1, d_sae = {m}], got {n_groups}")
         self.weight, self.form, self.p, self.tau = weight, form, p, tau
         self.edges = torch.linspace(0, m, n_groups + 1).round().long().tolist()
         self.stage_len, self.n_groups, self.calls, self.stage = math.ceil(n_steps / n_groups), n_groups, 0, -1
         self.mask = torch.zeros(m, dtype=torch.bool, device=sae.device)
-        self.hooks = [sae.W_dec.register_hook(lambda g: g * self.mask[None, :, None]),
-                      sae.W_enc.register_hook(lambda g: g * self.mask[None, None, :]),
-                      sae.b_enc.register_hook(lambda g: g * self.mask[None, :])]
         with torch.no_grad(): sae.b_enc[:, self.edges[1]:] = self.OFF
-        self.sae, self.frozen = sae, None
-        self.hooks.append(register_optimizer_step_post_hook(self._after_step))
+        self.frozen = None
 
-    @torch.no_grad()
-    def _after_step(self, opt, *_):
-        "After each optimiser step: zero Adam's momentum outside the current group and put the frozen rows back."
-        sae = self.sae
-        if self.stage < 0 or not any(p is sae.W_dec for g in opt.param_groups for p in g["params"]): return
-        for P, m in ((sae.W_dec, self.mask[None, :, None]), (sae.W_enc, self.mask[None, None, :]), (sae.b_enc, self.mask[None, :])):
-            st = opt.state.get(P, {})
-            if "exp_avg" in st: st["exp_avg"].mul_(m)
-        s = self.edges[self.stage]
+    def _masked(self, sae):
+        "Each trained tensor with the mask of its latents (True: the current group)."
+        return ((sae.W_dec, self.mask[None, :, None]), (sae.W_enc, self.mask[None, None, :]), (sae.b_enc, self.mask[None, :]))
+
+    def after_backward(self, tr):
+        "Only the current group moves: zero the gradients and Adam's momentum of every other latent before the step."
+        for P, m in self._masked(tr.sae):
+            if P.grad is not None: P.grad.mul_(m)
+            if "exp_avg" in (st := tr.opt.state.get(P, {})): st["exp_avg"].mul_(m)
+
+    def after_step(self, tr):
+        "Put the frozen rows back exactly (the decoder's renormalisation may move their last bits)."
+        s, sae = self.edges[self.stage], tr.sae
         if s: sae.W_dec[..., :s, :] = self.frozen[0]; sae.W_enc[..., :s] = self.frozen[1]; sae.b_enc[:, :s] = self.frozen[2]
 
     @torch.no_grad()
@@ -216,7 +217,7 @@ class FrozenBatch:
         with torch.no_grad():
             if (sae.b_enc[:, e:] > self.OFF / 2).any(): raise RuntimeError("a latent of a later group was revived (dead-latent resampling?): train with resample_every=None")
         U = unit_norm(sae.W_dec)
-        C = U[:, s:e] @ U[:, :e].transpose(-1, -2)  # new vs (frozen + new)
+        C = U[:, s:e] @ torch.cat([U[:, :s].detach(), U[:, s:e]], 1).transpose(-1, -2)  # new vs (frozen + new); frozen rows get no gradient
         val, _ = phi(C, self.form, self.p, self.tau)
         r = torch.arange(e - s, device=U.device)
         val = val.clone(); val[:, r, s + r] = 0  # drop i == j
@@ -224,7 +225,3 @@ class FrozenBatch:
         w = torch.as_tensor(self.weight, dtype=U.dtype, device=U.device)
         # new-vs-new pairs appear here in both orders, new-vs-frozen in one: count the latter twice, as the exact sum does
         return w * (2 * val[..., :s].sum((-1, -2)) + val[..., s:].sum((-1, -2))) / (m * (m - 1))
-
-    def remove(self):
-        "Take the gradient masks and the optimiser hook off (after training)."
-        for h in self.hooks: h.remove()

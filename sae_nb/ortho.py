@@ -18,8 +18,8 @@ from .diagnosis import hungarian_match
 from .splitting import sae_report, train_matched, true_l0
 
 # %% auto 0
-__all__ = ['FORMS', 'phi', 'pair_penalty', 'ortsae_penalty', 'ortho_loss', 'shared_component_model', 'pair_bias',
-           'train_variants']
+__all__ = ['FORMS', 'phi', 'check_penalty_args', 'pair_penalty', 'ortsae_penalty', 'ortho_loss', 'shared_component_model',
+           'pair_bias', 'train_variants']
 
 # %% ../nbs/06_ortho.ipynb
 FORMS = ("abs", "sq", "pow", "hinge")
@@ -35,7 +35,8 @@ def phi(c: Tensor, form: str = "abs", p: float = 1.0, tau: float = 0.0) -> tuple
         return h.pow(p), p * h.pow(p - 1) * s * (h > 0) if p != 1 else (h > 0) * s
     raise ValueError(f"unknown penalty form {form!r}; expected one of {FORMS}")
 
-def _check_args(form, p, tau):
+def check_penalty_args(form: str, p: float, tau: float):
+    "Raise `ValueError` unless (`form`, `p`, `tau`) define a penalty φ."
     if form not in FORMS: raise ValueError(f"unknown penalty form {form!r}; expected one of {FORMS}")
     if not p >= 1: raise ValueError(f"power p must be >= 1 (p < 1 has an infinite gradient at 0), got {p}")
     if not 0 <= tau < 1: raise ValueError(f"tau must lie in [0, 1), got {tau}")
@@ -71,7 +72,7 @@ class _TiledPairPenalty(torch.autograd.Function):
 def pair_penalty(W_dec: Tensor, # (n_inst, d_sae, d_in) or (d_sae, d_in)
                  form: str = "abs", p: float = 1.0, tau: float = 0.0, tile: int = 1024) -> Tensor:
     "Mean over pairs i≠j of φ(|cos(W_i, W_j)|), exact, in row tiles; (n_inst,) or a scalar."
-    _check_args(form, p, tau)
+    check_penalty_args(form, p, tau)
     squeeze = W_dec.ndim == 2
     W = W_dec[None] if squeeze else W_dec
     if W.shape[-2] < 2: raise ValueError("the pair penalty needs d_sae >= 2")
@@ -99,7 +100,7 @@ def ortsae_penalty(W_dec: Tensor, n_chunks: int = 4, generator: torch.Generator 
 def ortho_loss(weight: float | Tensor, form: str = "abs", p: float = 1.0, tau: float = 0.0, tile: int = 1024,
                n_chunks: int = 4, seed: int = 0) -> Callable:
     "An `extra_loss` for `train_sae`: weight × decoder-orthogonality penalty, per instance. `form='ortsae'` for the chunked max."
-    if form != "ortsae": _check_args(form, p, tau)
+    if form != "ortsae": check_penalty_args(form, p, tau)
     g = make_generator(seed)
     def loss(sae):
         w = torch.as_tensor(weight, dtype=sae.W_dec.dtype, device=sae.device)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_sae.ipynb 2
 from __future__ import annotations
-import math, time, warnings
+import time
 from dataclasses import dataclass, field, asdict
 from typing import Callable, Sequence
 import pandas as pd
@@ -13,11 +13,12 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 from pathlib import Path
-from .core import check_finite, def_device, make_generator, remove_parallel_grad, unit_norm, save_checkpoint, load_checkpoint, CorruptFileError
+from .core import check_finite, def_device, make_generator, remove_parallel_grad, sparse_csr, unit_norm, save_checkpoint, load_checkpoint, CorruptFileError
 from .data import FeatureModel
 
 # %% auto 0
-__all__ = ['SAEConfig', 'topk_encode', 'sparse_decode', 'SAE', 'TrainConfig', 'History', 'resample_dead', 'train_sae']
+__all__ = ['EVENTS', 'SAEConfig', 'topk_encode', 'sparse_decode', 'SAE', 'TrainConfig', 'History', 'resample_dead', 'Callback',
+           'Trainer', 'LRSchedule', 'L1Weight', 'DeadLatents', 'Recorder', 'DDPSync', 'Checkpointer', 'train_sae']
 
 # %% ../nbs/02_sae.ipynb
 @dataclass
@@ -47,11 +48,10 @@ class SAEConfig:
 
 # %% ../nbs/02_sae.ipynb
 class _TopKEncode(torch.autograd.Function):
-    csr_devices = ("cpu", "cuda")  # sparse CSR @ dense runs here; elsewhere (MPS) the weight gradient is summed in chunks
     @staticmethod
-    def forward(ctx, xc, W_enc, b_enc, k):
+    def forward(ctx, xc, W_enc, b_enc, k, csr):
         v, i = torch.baddbmm(b_enc[:, None], xc, W_enc).topk(k, dim=-1, sorted=False)
-        ctx.save_for_backward(xc, W_enc, i)
+        ctx.save_for_backward(xc, W_enc, i); ctx.csr = csr
         return v, i
 
     @staticmethod
@@ -64,14 +64,12 @@ class _TopKEncode(torch.autograd.Function):
         if ctx.needs_input_grad[0]:                                              # dL/dxc = sum_j g_j W_enc[:, i_j]
             gx = F.embedding_bag(flat.reshape(n * B, k), W_enc.transpose(1, 2).reshape(n * m, d), per_sample_weights=g.reshape(n * B, k), mode="sum").reshape(n, B, d)
         if ctx.needs_input_grad[1]:                                              # dL/dW_enc[:, l] = sum over (sample b, slot j) with i_bj = l of g_bj xc_b
-            if xc.device.type in _TopKEncode.csr_devices:                        # = G @ xc, G the sparse (n*m, n*B) matrix of the g's, in CSR
+            if ctx.csr:                                                           # = G @ xc, G the sparse (n*m, n*B) matrix of the g's, in CSR
                 rows = flat.reshape(-1)
                 order = rows.argsort(stable=True)
                 crow = torch.zeros(n * m + 1, dtype=torch.int64, device=i.device); crow[1:] = torch.bincount(rows, minlength=n * m).cumsum(0)
                 cols = torch.arange(n * B, device=i.device).repeat_interleave(k)[order]
-                with warnings.catch_warnings():                                  # torch calls sparse CSR "beta"
-                    warnings.simplefilter("ignore")
-                    G = torch.sparse_csr_tensor(crow, cols, g.reshape(-1)[order], (n * m, n * B), check_invariants=False)
+                G = sparse_csr(crow, cols, g.reshape(-1)[order], (n * m, n * B))
                 gWT = G @ xc.reshape(n * B, d).to(g.dtype)
             else:                                                                # no sparse CSR here: 128 samples' outer products at a time
                 gWT = xc.new_zeros(n * m, d, dtype=g.dtype)
@@ -79,12 +77,15 @@ class _TopKEncode(torch.autograd.Function):
                     gWT.index_add_(0, flat[:, s:s + 128].reshape(-1), (g[:, s:s + 128, :, None] * xc[:, s:s + 128, None, :]).reshape(-1, d))
             gW = gWT.reshape(n, m, d).transpose(1, 2).contiguous()
         if ctx.needs_input_grad[2]: gb = xc.new_zeros(n * m).index_add_(0, flat.reshape(-1), g.reshape(-1)).reshape(n, m)
-        return gx, gW, gb, None
+        return gx, gW, gb, None, None
 
 def topk_encode(xc: Tensor, # (n_inst, batch, d_in) centred input x - b_dec
-                W_enc: Tensor, b_enc: Tensor, k: int) -> tuple[Tensor, Tensor]:
+                W_enc: Tensor, b_enc: Tensor, k: int,
+                csr: bool | None = None, # form the encoder's weight gradient as a sparse CSR product (default: where the device has one, CPU and CUDA), else by chunked sums
+               ) -> tuple[Tensor, Tensor]:
     "Top-k pre-activations and their latent indices, each (n_inst, batch, k), with a backward that touches only those k latents."
-    return _TopKEncode.apply(xc, W_enc, b_enc, k)
+    if csr is None: csr = xc.device.type in ("cpu", "cuda")
+    return _TopKEncode.apply(xc, W_enc, b_enc, k, csr)
 
 def sparse_decode(v: Tensor, i: Tensor, # (n_inst, batch, k) activations and latent indices
                   W_dec: Tensor) -> Tensor:
@@ -196,6 +197,7 @@ class TrainConfig:
         if self.resample_every is not None and self.resample_every < 1: raise ValueError(f"resample_every must be >= 1 or None, got {self.resample_every}")
         if self.target_l0 is not None and not (torch.as_tensor(self.target_l0, dtype=torch.float32) > 0).all(): raise ValueError(f"target_l0 must be > 0, got {self.target_l0}")
 
+# %% ../nbs/02_sae.ipynb
 @dataclass
 class History:
     "Per-instance training curves, logged every `log_every` steps."
@@ -209,6 +211,9 @@ class History:
         recs = [dict(step=s, inst=i, **{k: float(v[j][i]) for k, v in self.rows.items()})
                 for j, s in enumerate(self.step) for i in range(len(self.rows["loss"][j]))]
         return pd.DataFrame(recs)
+
+    def state_dict(self) -> dict: return dict(step=list(self.step), rows={k: list(v) for k, v in self.rows.items()}, n_resampled=self.n_resampled)
+    def load_state_dict(self, s: dict): self.step, self.rows, self.n_resampled = list(s["step"]), {k: list(v) for k, v in s["rows"].items()}, s["n_resampled"]
 
 # %% ../nbs/02_sae.ipynb
 @torch.no_grad()
@@ -238,92 +243,193 @@ def resample_dead(sae: SAE, dead: Tensor, # (n_inst, d_sae) bool
     return n
 
 # %% ../nbs/02_sae.ipynb
+class Callback:
+    "A piece of training that reacts to the `Trainer`'s events; `state_dict`/`load_state_dict` carry it through checkpoints."
+    order: int = 0 # callbacks run in increasing `order` at each event
+    def state_dict(self) -> dict: return {}
+    def load_state_dict(self, state: dict): pass
+
+EVENTS = ("before_fit", "before_step", "after_backward", "after_step", "after_resample", "after_fit")
+
+# %% ../nbs/02_sae.ipynb
+def _distributed() -> bool: return torch.distributed.is_available() and torch.distributed.is_initialized()
+
+class Trainer:
+    "Adam on the summed per-instance loss. `fit` runs `one_step` `cfg.n_steps` times; schedules, resampling, DDP, logging and checkpoints are callbacks."
+    def __init__(self, sae: SAE,
+                 data: FeatureModel | Callable[[int], Tensor], # a synthetic model (has `.sample`) or a function batch -> (n_inst, batch, d_in) or (batch, d_in)
+                 cfg: TrainConfig = TrainConfig(),
+                 extra_loss: Callable[[SAE], Tensor] | None = None, # added penalty, (n_inst,); may also handle events (e.g. `NeighbourPenalty`)
+                 callbacks: Sequence = ()):
+        self.sae, self.data, self.cfg, self.extra_loss = sae, data, cfg, extra_loss
+        self.g = make_generator(cfg.seed, sae.device)  # the data stream's generator
+        self.synthetic = hasattr(data, "sample") and hasattr(data, "F")  # FeatureModel, StructuredModel, ...
+        if self.synthetic:
+            if data.d_in != sae.cfg.d_in: raise ValueError(f"data has d_in={data.d_in} but the SAE expects d_in={sae.cfg.d_in}")
+            if data.n_inst not in (1, sae.cfg.n_inst): raise ValueError(f"data has {data.n_inst} instances but the SAE has {sae.cfg.n_inst}")
+            self._fm = data.to(sae.device)
+        self.opt = torch.optim.Adam(sae.parameters(), lr=cfg.lr)
+        self.losses = torch.compile(sae.losses) if cfg.compile else sae.losses
+        self.step, self.hist = 0, History()
+        self.decay_start, self.warm = int(cfg.n_steps * (1 - cfg.lr_decay_frac)), max(1, int(cfg.n_steps * cfg.l1_warmup_frac))
+        self.rank = torch.distributed.get_rank() if _distributed() else 0
+        handlers = [o for o in (extra_loss,) if any(hasattr(o, e) for e in EVENTS)]
+        self.callbacks = sorted([*callbacks, *handlers], key=lambda cb: getattr(cb, "order", 0))
+
+    @property
+    def log_now(self) -> bool: return self.step % self.cfg.log_every == 0 or self.step == self.cfg.n_steps - 1
+
+    def run(self, event: str, **kwargs):
+        "Call `event` on every callback that has it."
+        for cb in self.callbacks:
+            if (f := getattr(cb, event, None)) is not None: f(self, **kwargs)
+
+    def batch(self) -> Tensor:
+        "The next batch, (n_inst, batch, d_in); checked on the first step (synthetic data) or every step (user data)."
+        x = self._fm.sample(self.cfg.batch_size, self.g)[0] if self.synthetic else self.data(self.cfg.batch_size)
+        try: return self.sae.prep(x, check=(self.step == 0 or not self.synthetic))
+        except (ValueError, TypeError) as e: raise type(e)(f"the batch of step {self.step}: {e}") from None
+
+    def one_step(self):
+        "Forward, backward, Adam step, with the events in between."
+        sae = self.sae
+        self.x = self.batch()
+        self.run("before_step")
+        with torch.autocast(sae.device.type, dtype=torch.bfloat16, enabled=self.cfg.amp):
+            self.out = self.losses(self.x, check=False)
+            loss = self.out["loss"] if self.extra_loss is None else self.out["loss"] + self.extra_loss(sae)
+        self.opt.zero_grad(set_to_none=True)
+        loss.float().sum().backward()
+        self.run("after_backward")
+        if sae.cfg.decoder_norm == "unit": sae.W_dec.grad = remove_parallel_grad(sae.W_dec.data, sae.W_dec.grad)
+        self.opt.step()
+        sae.normalize_decoder()
+        with torch.no_grad(): self.run("after_step")
+
+    def fit(self) -> History:
+        "Train from `self.step` (0, or where a checkpoint left off) to `cfg.n_steps`; returns the `History`."
+        self.run("before_fit")
+        for self.step in tqdm(range(self.step, self.cfg.n_steps), initial=self.step, total=self.cfg.n_steps, disable=not self.cfg.progress, leave=False):
+            self.one_step()
+        self.run("after_fit")
+        return self.hist
+
+# %% ../nbs/02_sae.ipynb
+class LRSchedule(Callback):
+    "Constant learning rate, then a linear decay to 0 over the last `cfg.lr_decay_frac` of the steps."
+    def before_step(self, tr):
+        c = tr.cfg
+        for grp in tr.opt.param_groups: grp["lr"] = c.lr * min(1.0, (c.n_steps - tr.step) / max(1, c.n_steps - tr.decay_start))
+
+class L1Weight(Callback):
+    "The L1 weight: a linear warm-up over the first `cfg.l1_warmup_frac`, then, with `cfg.target_l0`, a controller on log λ per instance."
+    def before_fit(self, tr):
+        c, sae = tr.cfg, tr.sae
+        self.l1_full = sae.l1_coeff.clone()  # the weight the warm-up ramps to; the controller moves it
+        self.target = None
+        if c.target_l0 is not None:
+            if sae.cfg.activation != "relu": raise ValueError("target_l0 steers the L1 weight; a topk SAE fixes its L0 with k")
+            if not (self.l1_full > 0).all(): raise ValueError("target_l0 needs a positive starting l1_coeff for every instance")
+            self.target = torch.as_tensor(c.target_l0, dtype=torch.float32, device=sae.device).expand(sae.cfg.n_inst)
+    def before_step(self, tr): tr.sae.l1_coeff.copy_(self.l1_full * min(1.0, (tr.step + 1) / tr.warm))
+    def after_step(self, tr):
+        if self.target is not None and tr.warm <= tr.step < tr.decay_start:
+            self.l1_full *= torch.exp(tr.cfg.l0_gain * (tr.out["l0"].clamp_min(1e-3) / self.target).log().clamp(-1, 1))
+    def after_fit(self, tr): tr.sae.l1_coeff.copy_(self.l1_full)
+    def state_dict(self): return dict(l1_full=self.l1_full)
+    def load_state_dict(self, s): self.l1_full = s["l1_full"].to(self.l1_full.device)
+
+# %% ../nbs/02_sae.ipynb
+class DeadLatents(Callback):
+    "Counts the steps since each latent last fired; every `cfg.resample_every` steps (before the lr decay) resamples those dead for that long and fires `after_resample`."
+    order = 10
+    def before_fit(self, tr): self.since_fired = torch.zeros(tr.sae.cfg.n_inst, tr.sae.cfg.d_sae, dtype=torch.long, device=tr.sae.device)
+    def after_step(self, tr):
+        every = tr.cfg.resample_every
+        self.since_fired = torch.where(tr.out["fired"], 0, self.since_fired + 1)
+        if every and (tr.step + 1) % every == 0 and tr.step + 1 < tr.decay_start:
+            dead = self.since_fired >= every
+            tr.hist.n_resampled += resample_dead(tr.sae, dead, tr.x, tr.opt, tr.g)
+            if dead.any(): tr.run("after_resample", dead=dead)
+            self.since_fired[dead] = 0
+        if tr.log_now: tr.hist.rows["dead"].append((self.since_fired >= tr.cfg.log_every).float().mean(-1).cpu())
+    def state_dict(self): return dict(since_fired=self.since_fired)
+    def load_state_dict(self, s): self.since_fired = s["since_fired"].to(self.since_fired.device)
+
+class Recorder(Callback):
+    "Logs loss, MSE, L1, L0 and the L1 weight every `cfg.log_every` steps into `tr.hist`, and the run's seconds."
+    order = 20
+    def before_fit(self, tr): self.t0 = time.perf_counter()
+    def after_step(self, tr):
+        if not tr.log_now: return
+        tr.hist.step.append(tr.step)
+        for k in ("loss", "mse", "l1", "l0"): tr.hist.rows[k].append(tr.out[k].detach().cpu())
+        tr.hist.rows["l1_coeff"].append(tr.sae.l1_coeff.detach().cpu().clone())
+    def after_fit(self, tr): tr.hist.seconds = time.perf_counter() - self.t0
+
+# %% ../nbs/02_sae.ipynb
+class DDPSync(Callback):
+    "Under `torch.distributed`: every rank starts from (and after resampling continues with) rank 0's weights; gradients, L0 and firing are averaged or OR-ed over ranks."
+    order = -10
+    def _broadcast(self, tr):
+        for t in list(tr.sae.parameters()) + list(tr.sae.buffers()): torch.distributed.broadcast(t.data, 0)
+    def before_fit(self, tr): self._broadcast(tr)
+    def after_resample(self, tr, dead): self._broadcast(tr)
+    def after_backward(self, tr):
+        world = torch.distributed.get_world_size()
+        for p in tr.sae.parameters():
+            if p.grad is not None: torch.distributed.all_reduce(p.grad); p.grad /= world
+        l0 = tr.out["l0"].detach().clone(); torch.distributed.all_reduce(l0); tr.out["l0"] = l0 / world
+    def after_step(self, tr):
+        fired = tr.out["fired"].to(torch.uint8); torch.distributed.all_reduce(fired, op=torch.distributed.ReduceOp.MAX); tr.out["fired"] = fired.bool()
+
+# %% ../nbs/02_sae.ipynb
+class Checkpointer(Callback):
+    "Saves the run to `path` every `every` steps and at the end (rank 0 only); a run started with a checkpoint present resumes from it."
+    order = 100 # after every other callback: it loads their state at the start and saves it after their step
+    def __init__(self, path: str | Path, every: int = 500):
+        if not every >= 1: raise ValueError(f"checkpoint_every must be >= 1, got {every}")
+        self.path, self.every = Path(path), every
+
+    def _objects(self, tr) -> dict:
+        "Everything whose state the checkpoint carries, by name: the data stream, the extra loss, each callback."
+        objs = {"data": tr.data, "extra_loss": tr.extra_loss}
+        for cb in tr.callbacks:
+            if cb is tr.extra_loss or cb is self: continue
+            name = type(cb).__name__
+            while name in objs: name += "+"
+            objs[name] = cb
+        return {k: o for k, o in objs.items() if hasattr(o, "state_dict")}
+
+    def _run_cfg(self, tr) -> dict: return dict(sae_cfg=asdict(tr.sae.cfg), train_cfg={k: v for k, v in asdict(tr.cfg).items() if k != "progress"})
+
+    def before_fit(self, tr):
+        if not self.path.exists(): return
+        ck = load_checkpoint(self.path)
+        if any(ck[k] != v for k, v in self._run_cfg(tr).items()):
+            raise CorruptFileError(f"checkpoint {self.path} was written by a different run (SAE or training config differs); remove it or pick another path")
+        tr.sae.load_state_dict(ck["sae"]); tr.opt.load_state_dict(ck["opt"]); tr.g.set_state(ck["gen"])
+        tr.hist.load_state_dict(ck["hist"]); tr.step = ck["step"] + 1
+        for k, o in self._objects(tr).items():
+            if k in ck["states"]: o.load_state_dict(ck["states"][k])
+            elif o.state_dict(): raise CorruptFileError(f"checkpoint {self.path} holds no state for the {k} object given now: it was written by a different run")
+
+    def after_step(self, tr):
+        if (tr.step + 1) % self.every and tr.step != tr.cfg.n_steps - 1 or tr.rank != 0: return
+        save_checkpoint(self.path, dict(step=tr.step, sae=tr.sae.state_dict(), opt=tr.opt.state_dict(), gen=tr.g.get_state(), hist=tr.hist.state_dict(),
+                                        states={k: o.state_dict() for k, o in self._objects(tr).items()}, **self._run_cfg(tr)))
+
+# %% ../nbs/02_sae.ipynb
 def train_sae(sae: SAE,
               data: FeatureModel | Callable[[int], Tensor], # a synthetic model (has `.sample`) or a function batch -> (n_inst, batch, d_in) or (batch, d_in)
               cfg: TrainConfig = TrainConfig(),
               extra_loss: Callable[[SAE], Tensor] | None = None, # added penalty, (n_inst,)
               checkpoint: str | Path | None = None, # file to save every `checkpoint_every` steps and resume from if present
               checkpoint_every: int = 500,
+              callbacks: Sequence[Callback] = (), # more callbacks, after the standard ones
              ) -> History:
     "Train `sae` in place with Adam; returns the `History`. With `checkpoint`, a killed run resumes to the same result. Under `torch.distributed` (DDP), each rank passes its own data and gradients are averaged."
-    g = make_generator(cfg.seed, sae.device)
-    dist = torch.distributed.is_available() and torch.distributed.is_initialized()
-    world, rank = (torch.distributed.get_world_size(), torch.distributed.get_rank()) if dist else (1, 0)
-    def sync_params():  # every rank starts from, and after resampling continues with, rank 0's weights
-        if dist:
-            for t in list(sae.parameters()) + list(sae.buffers()): torch.distributed.broadcast(t.data, 0)
-    sync_params()
-    losses = torch.compile(sae.losses) if cfg.compile else sae.losses
-    synthetic = hasattr(data, "sample") and hasattr(data, "F")  # FeatureModel, StructuredModel, ...
-    if synthetic:
-        if data.d_in != sae.cfg.d_in: raise ValueError(f"data has d_in={data.d_in} but the SAE expects d_in={sae.cfg.d_in}")
-        if data.n_inst not in (1, sae.cfg.n_inst): raise ValueError(f"data has {data.n_inst} instances but the SAE has {sae.cfg.n_inst}")
-        fm = data.to(sae.device)
-        get = lambda b: fm.sample(b, g)[0]
-    else: get = data
-    opt = torch.optim.Adam(sae.parameters(), lr=cfg.lr)
-    decay_start = int(cfg.n_steps * (1 - cfg.lr_decay_frac))
-    warm = max(1, int(cfg.n_steps * cfg.l1_warmup_frac))
-    l1_full = sae.l1_coeff.clone()
-    target = None
-    if cfg.target_l0 is not None:
-        if sae.cfg.activation != "relu": raise ValueError("target_l0 steers the L1 weight; a topk SAE fixes its L0 with k")
-        if not (l1_full > 0).all(): raise ValueError("target_l0 needs a positive starting l1_coeff for every instance")
-        target = torch.as_tensor(cfg.target_l0, dtype=torch.float32, device=sae.device).expand(sae.cfg.n_inst)
-    hist, t0 = History(), time.perf_counter()
-    since_fired = torch.zeros(sae.cfg.n_inst, sae.cfg.d_sae, dtype=torch.long, device=sae.device)
-    start = 0
-    stateful = [(k, o) for k, o in (("data", data), ("extra_loss", extra_loss)) if hasattr(o, "state_dict")]
-    run_cfg = {k: v for k, v in asdict(cfg).items() if k != "progress"}  # what must match for a checkpoint to be resumed
-    if checkpoint is not None and Path(checkpoint).exists():
-        ck = load_checkpoint(checkpoint)
-        if ck["sae_cfg"] != asdict(sae.cfg) or ck["train_cfg"] != run_cfg:
-            raise CorruptFileError(f"checkpoint {checkpoint} was written by a different run (SAE or training config differs); remove it or pick another path")
-        sae.load_state_dict(ck["sae"]); opt.load_state_dict(ck["opt"]); g.set_state(ck["gen"])
-        l1_full, since_fired, hist, start = ck["l1_full"].to(sae.device), ck["since_fired"].to(sae.device), ck["hist"], ck["step"] + 1
-        for k, o in stateful:
-            if k not in ck: raise CorruptFileError(f"checkpoint {checkpoint} holds no state for the {k} object given now: it was written by a different run")
-            o.load_state_dict(ck[k])
-    def save(step):
-        save_checkpoint(checkpoint, dict(step=step, sae=sae.state_dict(), opt=opt.state_dict(), gen=g.get_state(), l1_full=l1_full,
-                                         since_fired=since_fired, hist=hist, sae_cfg=asdict(sae.cfg), train_cfg=run_cfg,
-                                         **{k: o.state_dict() for k, o in stateful}))
-    for step in tqdm(range(start, cfg.n_steps), initial=start, total=cfg.n_steps, disable=not cfg.progress, leave=False):
-        x = get(cfg.batch_size)
-        try: x = sae.prep(x, check=(step == 0 or not synthetic))
-        except (ValueError, TypeError) as e: raise type(e)(f"the batch of step {step}: {e}") from None
-        for grp in opt.param_groups: grp["lr"] = cfg.lr * min(1.0, (cfg.n_steps - step) / max(1, cfg.n_steps - decay_start))
-        sae.l1_coeff.copy_(l1_full * min(1.0, (step + 1) / warm))
-        with torch.autocast(sae.device.type, dtype=torch.bfloat16, enabled=cfg.amp):
-            out = losses(x, check=False)
-            loss = out["loss"]
-            if extra_loss is not None: loss = loss + extra_loss(sae)
-        opt.zero_grad(set_to_none=True)
-        loss.float().sum().backward()
-        if dist:  # DDP: average the gradients, and the statistics the controller and the dead-latent count use
-            for p_ in sae.parameters():
-                if p_.grad is not None: torch.distributed.all_reduce(p_.grad); p_.grad /= world
-            out["l0"] = out["l0"].detach().clone(); torch.distributed.all_reduce(out["l0"]); out["l0"] /= world
-        if sae.cfg.decoder_norm == "unit": sae.W_dec.grad = remove_parallel_grad(sae.W_dec.data, sae.W_dec.grad)
-        opt.step()
-        sae.normalize_decoder()
-        with torch.no_grad():
-            if target is not None and warm <= step < decay_start:
-                l1_full *= torch.exp(cfg.l0_gain * (out["l0"].clamp_min(1e-3) / target).log().clamp(-1, 1))
-            fired = out["fired"]
-            if dist: fired = fired.to(torch.uint8); torch.distributed.all_reduce(fired, op=torch.distributed.ReduceOp.MAX); fired = fired.bool()
-            since_fired = torch.where(fired, 0, since_fired + 1)
-            if cfg.resample_every and (step + 1) % cfg.resample_every == 0 and step + 1 < decay_start:
-                dead = since_fired >= cfg.resample_every
-                hist.n_resampled += resample_dead(sae, dead, x, opt, g)
-                if dead.any(): sync_params()
-                since_fired[dead] = 0
-            if step % cfg.log_every == 0 or step == cfg.n_steps - 1:
-                hist.step.append(step)
-                for k in ("loss", "mse", "l1", "l0"): hist.rows[k].append(out[k].detach().cpu())
-                hist.rows["l1_coeff"].append(sae.l1_coeff.detach().cpu().clone())
-                hist.rows["dead"].append((since_fired >= cfg.log_every).float().mean(-1).cpu())
-        if checkpoint is not None and rank == 0 and ((step + 1) % checkpoint_every == 0 or step == cfg.n_steps - 1): save(step)
-    sae.l1_coeff.copy_(l1_full)
-    hist.seconds = time.perf_counter() - t0
-    return hist
+    cbs = [LRSchedule(), L1Weight(), DeadLatents(), Recorder()]
+    if _distributed(): cbs.append(DDPSync())
+    if checkpoint is not None: cbs.append(Checkpointer(checkpoint, checkpoint_every))
+    return Trainer(sae, data, cfg, extra_loss, [*cbs, *callbacks]).fit()

@@ -24,7 +24,7 @@ sae = SAE(SAEConfig(6, 12, n_inst=2, l1_coeff=0.05, seed=[0, 1]), device="cpu")
 pen = NeighbourPenalty(5.0, k=3, refresh_every=30, tau=0.2)
 die = lambda: os.kill(os.getpid(), signal.SIGKILL)
 class Hooked:  # the penalty, plus the fault injected at a given step
-    state_dict, load_state_dict = pen.state_dict, pen.load_state_dict
+    state_dict, load_state_dict, after_resample = pen.state_dict, pen.load_state_dict, pen.after_resample
     def __call__(self, s):
         if mode == "kill_at_130" and pen.calls == 130: die()
         if mode == "disk_full_at_50" and pen.calls == 50:  # files can no longer grow past half a checkpoint

@@ -333,14 +333,11 @@ def test_frozen_batch_gradient_matches_exact_on_new_group_and_freezes():
     ((v.sum() - v.diagonal(dim1=-2, dim2=-1).sum()) / (12 * 11)).backward()
     assert torch.allclose(sae.W_dec.grad[:, 4:8], U.grad[:, 4:8], atol=1e-10)
     assert sae.W_dec.grad[:, :4].abs().max() == 0 and sae.W_dec.grad[:, 8:].abs().max() == 0
-    fb.remove()
     fm = FeatureModel(random_directions(20, 8, orthogonal=False, generator=make_generator(0)), p=torch.full((20,), 0.1))
     sae = SAE(SAEConfig(8, 12, n_inst=1, l1_coeff=0.05), device="cpu")
     fb = FrozenBatch(sae, 1.0, n_groups=3, n_steps=300)
-    try:
-        with pytest.raises(RuntimeError, match="resample_every=None"):
-            train_sae(sae, fm, TrainConfig(n_steps=300, resample_every=50, progress=False), extra_loss=fb)
-    finally: fb.remove()
+    with pytest.raises(RuntimeError, match="resample_every=None"):
+        train_sae(sae, fm, TrainConfig(n_steps=300, resample_every=50, progress=False), extra_loss=fb)
 
 
 def test_training_killed_and_resumed_from_checkpoint_is_identical(tmp_path):
@@ -352,7 +349,7 @@ def test_training_killed_and_resumed_from_checkpoint_is_identical(tmp_path):
     class Killed(Exception): pass
     nbp, ck = NeighbourPenalty(5.0, k=3, refresh_every=30, tau=0.2), tmp_path / "run.ck"
     class DiesAtStep130:  # the penalty, but the process is killed at step 130
-        state_dict, load_state_dict = nbp.state_dict, nbp.load_state_dict
+        state_dict, load_state_dict, after_resample = nbp.state_dict, nbp.load_state_dict, nbp.after_resample
         def __call__(self, sae):
             if nbp.calls == 130: raise Killed
             return nbp(sae)

@@ -20,3 +20,13 @@ def test_notebook(nb):
     r = subprocess.run([exe, "--path", str(nb), "--n_workers", "0"], cwd=ROOT, capture_output=True, text=True,
                        env={**__import__("os").environ, "MPLBACKEND": "Agg"})
     assert r.returncode == 0, r.stdout[-5000:] + r.stderr[-5000:]
+
+def test_notebooks_hold_no_widget_state():
+    "Plots stay on the page; saved widget state (a stale copy of a live panel) does not."
+    import json
+    for p in NBS:
+        nb = json.loads(p.read_text())
+        assert "widgets" not in nb["metadata"], p.name
+        for i, c in enumerate(nb["cells"]):
+            for o in c.get("outputs", []):
+                assert "application/vnd.jupyter.widget-view+json" not in o.get("data", {}), f"{p.name} cell {i}"

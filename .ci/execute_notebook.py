@@ -1,0 +1,40 @@
+#!/usr/bin/env python
+"""Run notebooks top to bottom and save their outputs in place, so that every number the prose names is a cell output.
+
+Cells flagged `#| slow` or `#| cuda` (and `#| eval: false`) are not run: they keep the outputs recorded when they last ran
+(`--flags slow` runs the slow ones too). Stops at the first exception, leaving the notebook unchanged.
+
+    .venv/bin/python .ci/execute_notebook.py nbs/06_ortho.ipynb [more.ipynb ...] [--flags slow]
+"""
+import argparse, os, re, sys
+from pathlib import Path
+os.environ.setdefault("MPLBACKEND", "Agg")
+from execnb.nbio import read_nb, write_nb
+from execnb.shell import CaptureShell
+
+def flags(cell) -> set:
+    "The `#| slow` / `#| cuda` / `#| eval: false` directives of a code cell."
+    out = set()
+    for line in cell.source.splitlines():
+        if not line.startswith("#|"): break
+        d = line[2:].strip()
+        if re.fullmatch(r"eval:\s*false", d): out.add("eval-false")
+        out.update(w for w in d.split() if w in ("slow", "cuda"))
+    return out
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("notebooks", nargs="+"); ap.add_argument("--flags", nargs="*", default=[])
+    a = ap.parse_args()
+    for p in map(Path, a.notebooks):
+        nb, sh = read_nb(p), CaptureShell()
+        sh._fname = p; sh.set_path(p.parent.resolve())
+        n = 0
+        for cell in nb.cells:
+            if cell.cell_type != "code" or (flags(cell) - set(a.flags)): continue
+            sh.cell(cell); n += 1
+            if sh.exc: sys.exit(f"{p}: cell failed:\n{cell.source[:500]}\n{sh.exc!r}")
+        write_nb(nb, p)
+        print(f"{p}: ran {n} cells, outputs saved", flush=True)
+
+if __name__ == "__main__": main()
