@@ -2,7 +2,8 @@
 """Run notebooks top to bottom and save their outputs in place, so that every number the prose names is a cell output.
 
 Cells flagged `#| slow` or `#| cuda` (and `#| eval: false`) are not run: they keep the outputs recorded when they last ran
-(`--flags slow` runs the slow ones too). Stops at the first exception, leaving the notebook unchanged.
+(`--flags slow` runs the slow ones too). Stops at the first exception, leaving the notebook unchanged. Widgets are saved as a
+line of text, not as widget state (a stale copy of a live panel). Run `nbdev_clean` afterwards.
 
     .venv/bin/python .ci/execute_notebook.py nbs/06_ortho.ipynb [more.ipynb ...] [--flags slow]
 """
@@ -11,6 +12,8 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 from execnb.nbio import read_nb, write_nb
 from execnb.shell import CaptureShell
+
+WIDGET = "application/vnd.jupyter.widget-view+json"
 
 def flags(cell) -> set:
     "The `#| slow` / `#| cuda` / `#| eval: false` directives of a code cell."
@@ -26,14 +29,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebooks", nargs="+"); ap.add_argument("--flags", nargs="*", default=[])
     a = ap.parse_args()
-    for p in map(Path, a.notebooks):
-        nb, sh = read_nb(p), CaptureShell()
+    for p in (Path(n).resolve() for n in a.notebooks):
+        nb, sh, here = read_nb(p), CaptureShell(), os.getcwd()
         sh._fname = p; sh.set_path(p.parent.resolve())
+        os.chdir(p.parent)  # as nbdev_test does: paths in a notebook are relative to its folder
         n = 0
         for cell in nb.cells:
             if cell.cell_type != "code" or (flags(cell) - set(a.flags)): continue
             sh.cell(cell); n += 1
             if sh.exc: sys.exit(f"{p}: cell failed:\n{cell.source[:500]}\n{sh.exc!r}")
+        for cell in nb.cells:  # widgets: keep a line of text, not their state
+            for o in cell.get("outputs", []):
+                if WIDGET in o.get("data", {}): o["data"] = {"text/plain": "(a live widget: run the notebook to use it)"}
+        nb.metadata.pop("widgets", None)
+        os.chdir(here)
         write_nb(nb, p)
         print(f"{p}: ran {n} cells, outputs saved", flush=True)
 

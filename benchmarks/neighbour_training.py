@@ -24,8 +24,8 @@ import torch
 
 def metrics(sae, src, tau, n=8192):
     from sae_nb.core import make_generator
-    from sae_nb.splitting import explained_variance
-    from sae_nb.ortho import phi
+    from sae_nb.experiments import explained_variance
+    from sae_nb.metrics import decoder_geometry
     dev = sae.device
     ev = explained_variance(sae, src, n=n)
     x, _ = src.sample(n, make_generator(7, dev))
@@ -37,23 +37,21 @@ def metrics(sae, src, tau, n=8192):
     rows = []
     for i in range(sae.cfg.n_inst):
         D = sae.dec_dirs()[i]
-        best = torch.full((F.shape[0],), -2.0, device=dev); above = 0; nn = torch.empty(D.shape[0], device=dev)
-        for s in range(0, D.shape[0], 4096):  # tiled: (4096, n_features) and (4096, m) at a time
+        best = torch.full((F.shape[0],), -2.0, device=dev)
+        for s in range(0, D.shape[0], 4096):  # tiled: (4096, n_features) at a time
             c = D[s:s + 4096] @ F.T
             c[~fired[i, s:s + 4096]] = -2.0
             best = torch.maximum(best, c.max(0).values)
-            g = (D[s:s + 4096] @ D.T).abs_()
-            r = torch.arange(s, min(s + 4096, D.shape[0]), device=dev); g[r - s, r] = 0
-            above += int((g > tau).sum()); nn[s:s + 4096] = g.max(-1).values
+        geo = decoder_geometry(D, tau)  # all latents, as the penalty sees them
         rec = best >= 0.9
         rows.append(dict(inst=i, ev=float(ev[i]), mmcs=float(best.clamp_min(0).mean()), recovered=float(rec.float().mean()),
                          rare_recovered=float(rec[rare].float().mean()), dead=float((~fired[i]).float().mean()),
-                         pairs_above_tau=above // 2, nn_cos=float(nn.mean())))
+                         pairs_above_tau=geo.pairs_above_tau, nn_cos=float(geo.nn_cos.mean())))
     return rows
 
 def run(args):
     from sae_nb.structured import scaled_model
-    from sae_nb.splitting import true_l0, train_matched
+    from sae_nb.experiments import true_l0, train_matched
     from sae_nb.ortho import ortho_loss
     from sae_nb.neighbours import NeighbourPenalty
     dev = torch.device(args.device)

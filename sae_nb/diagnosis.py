@@ -9,8 +9,8 @@ import pandas as pd
 import torch
 from torch import Tensor
 from scipy.optimize import linear_sum_assignment
-from .core import make_generator, unit_norm
-from .metrics import cos_sim, nnls, latent_freq
+from .core import make_generator
+from .metrics import cos_sim, nnls
 from .sae import SAE
 
 # %% auto 0
@@ -20,14 +20,16 @@ __all__ = ['STATUS_COLORS', 'hungarian_match', 'mcc', 'firing_counts', 'detectio
 # %% ../nbs/03a_diagnosis.ipynb
 def hungarian_match(W_dec: Tensor, # (d_sae, d_in)
                     F: Tensor, # (n_features, d_in)
+                    signed: bool = False, # match on cos instead of |cos| (a latent pointing against a feature then never represents it)
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "One-to-one latent↔feature matching maximising total cosine: (latent idx, feature idx, cosines)."
-    c = cos_sim(W_dec[None], F[None])[0].cpu().double().numpy()
+    "One-to-one latent↔feature matching maximising total |cos| (or cos): (latent idx, feature idx, the matched values)."
+    c = cos_sim(W_dec[None], F[None])[0]
+    c = (c if signed else c.abs()).cpu().double().numpy()
     li, fi = linear_sum_assignment(-c)
     return li, fi, c[li, fi]
 
 def mcc(W_dec: Tensor, F: Tensor) -> float:
-    "Mean cosine of the Hungarian-matched latent/feature pairs."
+    "Mean |cos| of the Hungarian-matched latent/feature pairs (SAELens's `mean_correlation_coefficient`)."
     return float(hungarian_match(W_dec, F)[2].mean())
 
 # %% ../nbs/03a_diagnosis.ipynb
@@ -68,11 +70,9 @@ def diagnose_features(sae: SAE, source, inst: int = 0, cos_thresh: float = 0.9, 
     _, _, f1 = detection_f1(counts)
     f1 = f1.masked_fill(~alive[:, None], 0.0)
     best_f1, f1_lat = f1.max(0)
-    C, resid = nnls(D[None], F[None], k=k)
-    C, resid = C[0], resid[0]
-    share = C / C.sum(-1, keepdim=True).clamp_min(1e-12)
-    in_support = (share >= min_share)
-    combo_lat = alive & (resid <= resid_thresh) & (in_support.sum(-1) >= 2) & (cos.max(-1).values < cos_thresh)
+    dec = nnls(D[None], F[None], k=k)
+    share, in_support = dec.share[0], dec.parts(min_share)[0]
+    combo_lat = alive & dec.is_combination(resid_thresh, min_share)[0] & (cos.max(-1).values < cos_thresh)
     in_combo = (in_support & combo_lat[:, None])  # (d_sae, n_feat)
     combo_of = torch.where(in_combo.any(0), (share * in_combo).argmax(0), torch.full_like(best_lat, -1))
     status = np.where((best_cos >= cos_thresh).cpu().numpy(), "recovered",
@@ -92,7 +92,8 @@ def recall_by_decile(diag: pd.DataFrame, n_bins: int = 10) -> pd.DataFrame:
         if c not in t: t[c] = 0.0
     t.insert(0, "rate range", d.groupby("decile").rate.agg(lambda r: f"{r.min():.1e}–{r.max():.1e}"))
     return t[["rate range", "recovered", "absorbed", "in combination only", "missing"]]
-#| export
+
+# %% ../nbs/03a_diagnosis.ipynb
 STATUS_COLORS = {"recovered": "#4c9a2a", "absorbed": "#e0a030", "in combination only": "#c0504d", "missing": "#9a9a9a"}
 
 def plot_diagnosis(diag: pd.DataFrame, ax=None, n_bins: int = 10, title: str | None = None, **kwargs):
@@ -119,7 +120,6 @@ def match_widths(narrow: SAE, wide: SAE, inst_n: int = 0, inst_w: int = 0, min_s
     Dn, Dw = narrow.dec_dirs()[inst_n], wide.dec_dirs()[inst_w]
     if Dn.shape[-1] != Dw.shape[-1]: raise ValueError(f"d_in differs: {Dn.shape[-1]} vs {Dw.shape[-1]}")
     best, arg = cos_sim(Dn[None], Dw[None])[0].max(-1)
-    C, resid = nnls(Dn[None], Dw[None], k=k)
-    share = C[0] / C[0].sum(-1, keepdim=True).clamp_min(1e-12)
+    dec = nnls(Dn[None], Dw[None], k=k)
     return pd.DataFrame(dict(latent=np.arange(len(Dn)), best_wide=arg.cpu().numpy(), best_cos=best.cpu().numpy(),
-                             n_children=(share >= min_share).sum(-1).cpu().numpy(), resid=resid[0].cpu().numpy()))
+                             n_children=dec.parts(min_share)[0].sum(-1).cpu().numpy(), resid=dec.resid[0].cpu().numpy()))

@@ -4,21 +4,21 @@
 
 # %% ../nbs/09_llm.ipynb 2
 from __future__ import annotations
-import io, json, math, time
+import json, time
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
 from .core import CorruptFileError, atomic_write, get_device, unit_norm
-from .sae import SAE, SAEConfig, TrainConfig, train_sae
-from .metrics import _fista_nnls
-from .activations import ActivationStore, LoadedModel, StoreSampler, parse_layer
+from .sae import SAE, History, SAEConfig, TrainConfig, train_sae
+from .metrics import decoder_geometry, nnls
+from .activations import ActivationStore, LoadedModel, StoreSampler
 
 # %% auto 0
-__all__ = ['split_shards', 'train_store', 'composite_latents', 'splice_ce', 'evaluate_sae', 'top_activations', 'latent_browser',
-           'fold_scale', 'save_saelens', 'load_saelens', 'compare_variants', 'sweep_store_widths']
+__all__ = ['split_shards', 'StoreRun', 'train_store', 'composite_latents', 'splice_ce', 'evaluate_sae', 'top_activations',
+           'latent_browser', 'fold_scale', 'save_saelens', 'load_saelens', 'compare_variants', 'sweep_store_widths']
 
 # %% ../nbs/09_llm.ipynb
 def split_shards(store: ActivationStore, holdout: int = 1) -> tuple[list[int], list[int]]:
@@ -27,13 +27,19 @@ def split_shards(store: ActivationStore, holdout: int = 1) -> tuple[list[int], l
     if not 0 <= holdout < n: raise ValueError(f"holdout must lie in [0, {n - 1}] for a store of {n} shards, got {holdout}")
     return list(range(n - holdout)), list(range(n - holdout, n))
 
+class StoreRun(NamedTuple):
+    "What `train_store` returns."
+    sae: SAE # one instance per seed
+    sampler: StoreSampler # the training batches; `.scale` is the activation scale the SAE was trained at
+    history: History
+
 def train_store(store: ActivationStore, width: int, seeds: Sequence[int] = (0,), activation: str = "relu", target_l0: float | None = 32.0,
                 k: int | None = None, l1_init: float = 1.0, n_steps: int = 2000, batch_size: int = 1024, lr: float = 1e-3,
                 resample_every: int | None = 500, extra_loss=None, holdout: int = 1, seed: int = 0, device=None,
                 checkpoint: str | Path | None = None, checkpoint_every: int = 500, progress: bool = False,
                 amp: bool | None = None, # bf16 autocast; default: on for CUDA, off on CPU
-                compile: bool = False) -> tuple[SAE, StoreSampler, object]:
-    "Train `len(seeds)` SAEs of `width` latents on the store's training shards; returns (sae, sampler, history)."
+                compile: bool = False) -> StoreRun:
+    "Train `len(seeds)` SAEs of `width` latents on the store's training shards; returns `StoreRun(sae, sampler, history)`."
     if activation not in ("relu", "topk"): raise ValueError(f"activation must be 'relu' or 'topk', got {activation!r}")
     dev = get_device(device)
     train, _ = split_shards(store, holdout)
@@ -44,7 +50,7 @@ def train_store(store: ActivationStore, width: int, seeds: Sequence[int] = (0,),
     cfg = TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every, progress=progress,
                       target_l0=target_l0 if activation == "relu" else None, amp=(dev.type == "cuda") if amp is None else amp, compile=compile)
     hist = train_sae(sae, smp, cfg, extra_loss=extra_loss, checkpoint=checkpoint, checkpoint_every=checkpoint_every)
-    return sae, smp, hist
+    return StoreRun(sae, smp, hist)
 
 # %% ../nbs/09_llm.ipynb
 @torch.no_grad()
@@ -52,18 +58,10 @@ def composite_latents(D: Tensor, # (m, d) live decoder directions
                       k: int = 16, resid_thresh: float = 0.3, min_share: float = 0.15) -> Tensor:
     "Boolean (m,): latents whose direction is a non-negative combination of ≥ 2 other latents (NNLS over each one's k nearest)."
     U = unit_norm(D.float())
-    m = len(U)
-    if m < 3: return torch.zeros(m, dtype=torch.bool, device=U.device)
-    k = min(k, m - 1)
-    C = U @ U.T; C.fill_diagonal_(-2.0)
-    idx = C.topk(k, dim=-1).indices                        # candidates, self excluded
-    Fk = U[idx]                                            # (m, k, d)
-    G = Fk @ Fk.transpose(-1, -2)
-    coef = _fista_nnls(G, (Fk @ U[:, :, None]).transpose(-1, -2), 500, 1e-7)[:, 0, :]   # (m, k)
-    resid = (U - (coef[..., None] * Fk).sum(1)).norm(dim=-1)
-    share = coef / coef.sum(-1, keepdim=True).clamp_min(1e-12)
-    return (resid <= resid_thresh) & ((share >= min_share).sum(-1) >= 2)
+    if len(U) < 3: return torch.zeros(len(U), dtype=torch.bool, device=U.device)
+    return nnls(U[None], U[None], k=k, exclude_self=True).is_combination(resid_thresh, min_share)[0]
 
+# %% ../nbs/09_llm.ipynb
 @torch.no_grad()
 def splice_ce(lm: LoadedModel, ids: Tensor, layer: int, replace=None) -> float:
     "Mean next-token cross-entropy of `lm` on `ids`, with block `layer`'s output x (batch, seq, d) replaced by `replace(x)` if given."
@@ -78,10 +76,11 @@ def splice_ce(lm: LoadedModel, ids: Tensor, layer: int, replace=None) -> float:
         if h is not None: h.remove()
     return float(out.loss)
 
+# %% ../nbs/09_llm.ipynb
 @torch.no_grad()
 def evaluate_sae(sae: SAE, store: ActivationStore, scale: float, shards: Sequence[int] | None = None, n_rows: int = 8192,
                  lm: LoadedModel | None = None, n_seqs: int = 16, tau: float = 0.3, dense_thresh: float = 0.1) -> pd.DataFrame:
-    "One row per instance: MSE, FVU, L0, dead/dense shares, decoder-cosine stats, composite latents, and CE loss recovered when `lm` is a causal LM."
+    "One row per instance: MSE, FVU, L0, dead/dense shares, nearest-neighbour |cos| and pairs with |cos| > `tau` among live latents, composite latents, and CE loss recovered when `lm` is a causal LM."
     if store.d != sae.cfg.d_in: raise ValueError(f"the store has d={store.d} but the SAE expects d_in={sae.cfg.d_in}")
     shards = split_shards(store, 1)[1] if shards is None else list(shards)
     X = store.rows(shards, n_rows).to(sae.device) * scale
@@ -93,11 +92,10 @@ def evaluate_sae(sae: SAE, store: ActivationStore, scale: float, shards: Sequenc
     for i in range(sae.cfg.n_inst):
         alive = fired[i] > 0
         D = dirs[i][alive]
-        C = D @ D.T; C.fill_diagonal_(-2.0)
+        geo = decoder_geometry(D, tau)
         rows.append(dict(inst=i, mse=float(err[i]), fvu=float(err[i] / var), l0=float((f[i] > 0).sum(-1).float().mean()),
                          dead=float((~alive).float().mean()), dense=float((fired[i] > dense_thresh).float().mean()),
-                         nn_cos=float(C.max(-1).values.mean()) if len(D) > 1 else float("nan"),
-                         pairs_above_tau=int((C > tau).sum()) // 2, composite=int(composite_latents(D).sum())))
+                         nn_cos=float(geo.nn_cos.mean()), pairs_above_tau=geo.pairs_above_tau, composite=int(composite_latents(D).sum())))
     out = pd.DataFrame(rows)
     if lm is not None and lm.kind == "causal":
         if lm.name != store.spec.model or lm.d_model != store.d: raise ValueError(f"the store was extracted from {store.spec.model!r}, not {lm.name!r}")
@@ -160,6 +158,7 @@ def fold_scale(sae: SAE, scale: float, inst: int = 0) -> dict[str, Tensor]:
     return dict(W_enc=(sae.W_enc[inst] * scale).detach().float().cpu().contiguous(), b_enc=sae.b_enc[inst].detach().float().cpu().contiguous(),
                 W_dec=(sae.W_dec[inst] / scale).detach().float().cpu().contiguous(), b_dec=(sae.b_dec[inst] / scale).detach().float().cpu().contiguous())
 
+# %% ../nbs/09_llm.ipynb
 def save_saelens(sae: SAE, path: str | Path, inst: int = 0, scale: float = 1.0, model_name: str = "", layer: int | None = None,
                  context_size: int | None = None, dataset: str = "", extra: dict | None = None) -> Path:
     "Write instance `inst` as a SAELens SAE folder (cfg.json + sae_weights.safetensors), activation scale folded in."
@@ -181,6 +180,7 @@ def save_saelens(sae: SAE, path: str | Path, inst: int = 0, scale: float = 1.0, 
     atomic_write(path / "cfg.json", json.dumps(cfg, indent=1).encode())
     return path
 
+# %% ../nbs/09_llm.ipynb
 def load_saelens(path: str | Path, device=None) -> tuple[SAE, dict]:
     "Read a SAELens SAE folder (standard or topk) into a one-instance `SAE` that takes raw activations; returns (sae, cfg)."
     from safetensors.torch import load as st_load
@@ -218,7 +218,7 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
         for w in (0.0, *w_pairs):
             t0 = time.perf_counter()
             W = w * width * (width - 1)
-            extra = None if not w else ortho_loss(W, "hinge", 2.0, tau) if penalty == "exact" else NeighbourPenalty(W, k=16, refresh_every=25, tau=tau)
+            extra = None if not w else ortho_loss(W, "hinge", 2.0, tau) if penalty == "exact" else NeighbourPenalty(W, k=min(16, width - 1), refresh_every=25, tau=tau)
             sae, smp, _ = train_store(store, width, seeds, act, target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, extra_loss=extra, device=device)
             ev = evaluate_sae(sae, store, smp.scale, lm=lm)
             name = ("L1" if act == "relu" else "TopK") + (f" + hinge (w_pair={w:g})" if w else "")

@@ -4,15 +4,17 @@
 
 # %% ../nbs/03_metrics.ipynb 2
 from __future__ import annotations
+from typing import NamedTuple
 import pandas as pd
 import torch
 from torch import Tensor
-from .core import check_shape, make_generator, unit_norm
+from .core import make_generator, unit_norm
 from .data import FeatureModel
 from .sae import SAE
 
 # %% auto 0
-__all__ = ['cos_sim', 'max_cos', 'nnls', 'latent_freq', 'label_latents', 'feature_table']
+__all__ = ['cos_sim', 'max_cos', 'nonneg_codes', 'Decomposition', 'nnls', 'latent_freq', 'label_latents', 'feature_table',
+           'Geometry', 'decoder_geometry']
 
 # %% ../nbs/03_metrics.ipynb
 def cos_sim(W_dec: Tensor, # (n_inst, d_sae, d_in)
@@ -29,12 +31,17 @@ def max_cos(W_dec: Tensor, F: Tensor, alive: Tensor | None = None) -> tuple[Tens
     return c.max(-2)
 
 # %% ../nbs/03_metrics.ipynb
-def _fista_nnls(G, B, n_iter, tol):
+def nonneg_codes(G: Tensor, # (..., k, k) Gram matrix F Fᵀ of the dictionary
+                 B: Tensor, # (..., n, k) X Fᵀ: one row per vector to code
+                 l1: float | Tensor = 0.0, # L1 weight, broadcastable to B (0: plain NNLS)
+                 n_iter: int = 500, tol: float = 1e-7) -> Tensor:
+    "Codes C ≥ 0 minimising ‖X − C F‖² + l1·ΣC, (..., n, k), by FISTA; stops early once no code moves by `tol`."
+    half = torch.as_tensor(l1, dtype=B.dtype, device=B.device) / 2
     L = torch.linalg.eigvalsh(G)[..., -1].clamp_min(1e-12)[..., None, None]
-    C = (B / G.diagonal(dim1=-2, dim2=-1).clamp_min(1e-12)[..., None, :]).clamp_min(0)
+    C = ((B - half) / G.diagonal(dim1=-2, dim2=-1).clamp_min(1e-12)[..., None, :]).clamp_min(0)
     Y, t = C.clone(), 1.0
     for _ in range(n_iter):
-        C_new = (Y - (Y @ G - B) / L).clamp_min(0)
+        C_new = (Y - (Y @ G - B + half) / L).clamp_min(0)
         t_new = (1 + (1 + 4 * t * t) ** 0.5) / 2
         Y = C_new + ((t - 1) / t_new) * (C_new - C)
         done = (C_new - C).abs().max() < tol
@@ -42,22 +49,48 @@ def _fista_nnls(G, B, n_iter, tol):
         if done: break
     return C
 
-def nnls(D: Tensor, # (n_inst, d_sae, d_in) directions to explain
-         F: Tensor, # (n_inst, n_features, d_in) dictionary
+# %% ../nbs/03_metrics.ipynb
+class Decomposition(NamedTuple):
+    "Directions written as non-negative combinations of dictionary rows (from `nnls`)."
+    coef: Tensor # (n_inst, n, n_dict) coefficients
+    resid: Tensor # (n_inst, n) residual norm of each direction
+
+    @property
+    def share(self) -> Tensor:
+        "Each row's share of a direction's coefficient mass, (n_inst, n, n_dict)."
+        return self.coef / self.coef.sum(-1, keepdim=True).clamp_min(1e-12)
+
+    def parts(self, min_share: float = 0.15) -> Tensor:
+        "(n_inst, n, n_dict) bool: the rows carrying at least `min_share` of a direction's mass."
+        return self.share >= min_share
+
+    def is_combination(self, resid_thresh: float = 0.2, min_share: float = 0.15) -> Tensor:
+        "(n_inst, n) bool: explained by the dictionary (residual ≤ `resid_thresh`) with at least two parts."
+        return (self.resid <= resid_thresh) & (self.parts(min_share).sum(-1) >= 2)
+
+# %% ../nbs/03_metrics.ipynb
+def nnls(D: Tensor, # (n_inst, n, d_in) directions to explain
+         F: Tensor, # (n_inst, n_dict, d_in) dictionary
          n_iter: int = 500, tol: float = 1e-7,
-         k: int | None = 32, # solve over each direction's k most similar features only (None: all)
-        ) -> tuple[Tensor, Tensor]:
-    "Batched non-negative least squares `D ≈ C @ F`: coefficients (n_inst, d_sae, n_features) and residual norms (n_inst, d_sae)."
-    n_feat = F.shape[-2]
-    if k is None or n_feat <= k:
-        C = _fista_nnls(F @ F.transpose(-1, -2), D @ F.transpose(-1, -2), n_iter, tol)
-        return C, (D - C @ F).norm(dim=-1)
-    idx = (D @ F.transpose(-1, -2)).topk(k, dim=-1).indices  # (n_inst, d_sae, k) candidates
+         k: int | None = 32, # solve over each direction's k most similar rows only (None: all)
+         exclude_self: bool = False, # D and F are the same rows: never explain a row by itself
+        ) -> Decomposition:
+    "Batched non-negative least squares `D ≈ C @ F`: coefficients (n_inst, n, n_dict) and residual norms (n_inst, n)."
+    n_dict = F.shape[-2]
+    if exclude_self:
+        if D.shape != F.shape: raise ValueError(f"exclude_self needs D and F to be the same rows, got shapes {tuple(D.shape)} and {tuple(F.shape)}")
+        k = min(k or n_dict - 1, n_dict - 1)
+    if not exclude_self and (k is None or n_dict <= k):
+        C = nonneg_codes(F @ F.transpose(-1, -2), D @ F.transpose(-1, -2), 0.0, n_iter, tol)
+        return Decomposition(C, (D - C @ F).norm(dim=-1))
+    sims = D @ F.transpose(-1, -2)
+    if exclude_self: sims.diagonal(dim1=-2, dim2=-1).fill_(-float("inf"))
+    idx = sims.topk(k, dim=-1).indices  # (n_inst, n, k) candidates
     Fk = torch.gather(F[:, None].expand(-1, D.shape[1], -1, -1), 2, idx[..., None].expand(-1, -1, -1, F.shape[-1]))
-    G = Fk @ Fk.transpose(-1, -2)  # (n_inst, d_sae, k, k)
-    Ck = _fista_nnls(G, (Fk @ D[..., None]).transpose(-1, -2), n_iter, tol)[..., 0, :]  # (n_inst, d_sae, k)
+    G = Fk @ Fk.transpose(-1, -2)  # (n_inst, n, k, k)
+    Ck = nonneg_codes(G, (Fk @ D[..., None]).transpose(-1, -2), 0.0, n_iter, tol)[..., 0, :]  # (n_inst, n, k)
     resid = (D - (Ck[..., None] * Fk).sum(-2)).norm(dim=-1)
-    return torch.zeros(*D.shape[:2], n_feat, dtype=D.dtype, device=D.device).scatter(-1, idx, Ck), resid
+    return Decomposition(torch.zeros(*D.shape[:2], n_dict, dtype=D.dtype, device=D.device).scatter(-1, idx, Ck), resid)
 
 # %% ../nbs/03_metrics.ipynb
 @torch.no_grad()
@@ -75,16 +108,16 @@ def label_latents(sae: SAE, fm: FeatureModel, cos_thresh: float = 0.9, resid_thr
     D = sae.dec_dirs()
     cos = cos_sim(D, F)
     best, arg = cos.max(-1)
-    C, resid = nnls(D, F)
-    share = C / C.sum(-1, keepdim=True).clamp_min(1e-12)
+    dec = nnls(D, F)
+    C, resid, parts, combo = dec.coef, dec.resid, dec.parts(min_share), dec.is_combination(resid_thresh, min_share)
     freq = latent_freq(sae, fm, n)
     rows = []
     for i in range(sae.cfg.n_inst):
         for j in range(sae.cfg.d_sae):
-            feats = [int(k) for k in torch.nonzero(share[i, j] >= min_share).flatten()]
+            feats = [int(k) for k in torch.nonzero(parts[i, j]).flatten()]
             if freq[i, j] == 0: kind = "dead"
             elif best[i, j] >= cos_thresh: kind, feats = "atomic", [int(arg[i, j])]
-            elif resid[i, j] <= resid_thresh and len(feats) >= 2: kind = "combination"
+            elif combo[i, j]: kind = "combination"
             else: kind = "unexplained"
             rows.append(dict(inst=i, latent=j, kind=kind, features=tuple(feats),
                              coefs=tuple(round(float(C[i, j, k]), 3) for k in feats),
@@ -99,3 +132,23 @@ def feature_table(sae: SAE, fm: FeatureModel, cos_thresh: float = 0.9, n: int = 
     return pd.DataFrame([dict(inst=i, feature=k, best_cos=float(best[i, k]), latent=int(arg[i, k]),
                               recovered=bool(best[i, k] >= cos_thresh))
                          for i in range(best.shape[0]) for k in range(best.shape[1])])
+
+# %% ../nbs/03_metrics.ipynb
+class Geometry(NamedTuple):
+    "Nearest-neighbour statistics of a set of decoder directions."
+    nn_cos: Tensor # (m,) each direction's largest |cos| with another one (NaN when m < 2)
+    pairs_above_tau: int # unordered pairs with |cos| > tau
+
+@torch.no_grad()
+def decoder_geometry(D: Tensor, # (m, d_in) directions, e.g. one instance's live decoder rows
+                     tau: float = 0.3, tile: int = 4096) -> Geometry:
+    "Each direction's nearest-neighbour |cos| and the number of pairs above `tau`, computed in row tiles."
+    U = unit_norm(D.float()); m = len(U)
+    nn = torch.full((m,), float("nan"), device=U.device)
+    if m < 2: return Geometry(nn, 0)
+    above = 0
+    for s in range(0, m, tile):
+        g = (U[s:s + tile] @ U.T).abs_()
+        r = torch.arange(s, min(s + tile, m), device=U.device); g[r - s, r] = 0.0
+        above += int((g > tau).sum()); nn[s:s + tile] = g.max(-1).values
+    return Geometry(nn, above // 2)

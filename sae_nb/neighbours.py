@@ -5,12 +5,11 @@
 # %% ../nbs/07_neighbours.ipynb 2
 from __future__ import annotations
 import math, time
-from typing import Sequence
 import torch
 from torch import Tensor
-from .core import make_generator, sparse_csr, unit_norm
+from .core import make_generator, patch_to, sparse_csr, unit_norm
 from .sae import Callback
-from .ortho import phi, check_penalty_args, pair_penalty
+from .ortho import phi, check_penalty_args, check_weight
 
 # %% auto 0
 __all__ = ['neighbour_lists', 'pair_pattern', 'list_penalty', 'NeighbourPenalty', 'FrozenBatch']
@@ -24,6 +23,7 @@ def _sampled_cos(U: Tensor, # (m, d) unit rows
     S = sparse_csr(torch.arange(0, m * kk + 1, kk, device=U.device), idx.reshape(-1), U.new_zeros(m * kk), (m, m))
     return torch.sparse.sampled_addmm(S, U, U.T, beta=0.0).values().reshape(m, kk)
 
+# %% ../nbs/07_neighbours.ipynb
 @torch.no_grad()
 def neighbour_lists(W_dec: Tensor, # (n_inst, d_sae, d_in) or (d_sae, d_in)
                     k: int = 16, tile: int = 2048,
@@ -75,6 +75,7 @@ def pair_pattern(idx: Tensor, # (n_inst, d_sae, k) or (d_sae, k) neighbour indic
         out.append((crow, c))
     return out
 
+# %% ../nbs/07_neighbours.ipynb
 class _ListPenalty(torch.autograd.Function):
     @staticmethod
     def forward(ctx, U, patterns, form, p, tau):
@@ -122,7 +123,7 @@ class NeighbourPenalty(Callback):
                  tau: float = 0.3, tile: int = 2048, proj_dim: int | None = None, seed: int = 0, scan_dtype: torch.dtype | None = None,
                  target_recall: float | None = None, # adapt the interval: halve it when a refresh finds recall below this, else grow it by 1.25x
                  min_every: int = 5, max_every: int = 200): # bounds of the adaptive interval
-        check_penalty_args(form, p, tau)
+        check_penalty_args(form, p, tau); check_weight(weight)
         if refresh_every < 1: raise ValueError(f"refresh_every must be >= 1, got {refresh_every}")
         if target_recall is not None and not (0 < target_recall <= 1 and 1 <= min_every <= refresh_every <= max_every):
             raise ValueError(f"need 0 < target_recall <= 1 and 1 <= min_every <= refresh_every <= max_every, got {target_recall}, {min_every}, {refresh_every}, {max_every}")
@@ -156,27 +157,31 @@ class NeighbourPenalty(Callback):
         "What a checkpoint needs to resume to the same result (`train_sae(..., checkpoint=...)` saves it)."
         return dict(calls=self.calls, next_refresh=self.next_refresh, refresh_every=self.refresh_every, idx=self.idx, gen=self.g.get_state(), log=list(self.log))
 
-    def load_state_dict(self, s: dict):
-        self.calls, self.next_refresh, self.refresh_every, self.idx, self.log = s["calls"], s["next_refresh"], s["refresh_every"], s["idx"], list(s["log"])
-        self.g.set_state(s["gen"])
-        self.pattern = None if self.idx is None else pair_pattern(self.idx)
+# %% ../nbs/07_neighbours.ipynb
+@patch_to(NeighbourPenalty)
+def load_state_dict(self, s: dict):
+    self.calls, self.next_refresh, self.refresh_every, self.idx, self.log = s["calls"], s["next_refresh"], s["refresh_every"], s["idx"], list(s["log"])
+    self.g.set_state(s["gen"])
+    self.pattern = None if self.idx is None else pair_pattern(self.idx)
 
-    def after_resample(self, tr, dead: Tensor):
-        "Resampled rows point somewhere new: their old lists are void, so refresh now."
-        self.refresh(tr.sae.W_dec, cause="resample")
+@patch_to(NeighbourPenalty)
+def after_resample(self, tr, dead: Tensor):
+    "Resampled rows point somewhere new: their old lists are void, so refresh now."
+    self.refresh(tr.sae.W_dec, cause="resample")
 
-    def __call__(self, sae) -> Tensor:
-        if self.calls >= self.next_refresh: self.refresh(sae.W_dec)
-        self.calls += 1
-        w = torch.as_tensor(self.weight, dtype=sae.W_dec.dtype, device=sae.device)
-        return w * list_penalty(sae.W_dec, self.pattern, self.form, self.p, self.tau, normalize=sae.cfg.decoder_norm != "unit")
+@patch_to(NeighbourPenalty)
+def __call__(self, sae) -> Tensor:
+    if self.calls >= self.next_refresh: self.refresh(sae.W_dec)
+    self.calls += 1
+    w = torch.as_tensor(self.weight, dtype=sae.W_dec.dtype, device=sae.device)
+    return w * list_penalty(sae.W_dec, self.pattern, self.form, self.p, self.tau, normalize=sae.cfg.decoder_norm != "unit")
 
 # %% ../nbs/07_neighbours.ipynb
 class FrozenBatch(Callback):
     "`extra_loss` for the post's scheme: `n_groups` groups of latents trained in turn over `n_steps`; earlier groups frozen, later ones off; penalty on new-vs-new and new-vs-frozen pairs."
     OFF = -1e4
     def __init__(self, sae, weight: float, n_groups: int, n_steps: int, form: str = "hinge", p: float = 2.0, tau: float = 0.3):
-        check_penalty_args(form, p, tau)
+        check_penalty_args(form, p, tau); check_weight(weight)
         m = sae.cfg.d_sae
         if not 1 <= n_groups <= m: raise ValueError(f"n_groups must lie in [1, d_sae = {m}], got {n_groups}")
         self.weight, self.form, self.p, self.tau = weight, form, p, tau
@@ -209,19 +214,21 @@ class FrozenBatch(Callback):
         self.frozen = (sae.W_dec.detach()[..., :s, :].clone(), sae.W_enc.detach()[..., :s].clone(), sae.b_enc.detach()[:, :s].clone())
         self.stage = stage
 
-    def __call__(self, sae) -> Tensor:
-        stage = min(self.calls // self.stage_len, self.n_groups - 1)
-        if stage != self.stage: self._enter(sae, stage)
-        self.calls += 1
-        s, e = self.edges[stage], self.edges[stage + 1]
-        with torch.no_grad():
-            if (sae.b_enc[:, e:] > self.OFF / 2).any(): raise RuntimeError("a latent of a later group was revived (dead-latent resampling?): train with resample_every=None")
-        U = unit_norm(sae.W_dec)
-        C = U[:, s:e] @ torch.cat([U[:, :s].detach(), U[:, s:e]], 1).transpose(-1, -2)  # new vs (frozen + new); frozen rows get no gradient
-        val, _ = phi(C, self.form, self.p, self.tau)
-        r = torch.arange(e - s, device=U.device)
-        val = val.clone(); val[:, r, s + r] = 0  # drop i == j
-        m = U.shape[1]
-        w = torch.as_tensor(self.weight, dtype=U.dtype, device=U.device)
-        # new-vs-new pairs appear here in both orders, new-vs-frozen in one: count the latter twice, as the exact sum does
-        return w * (2 * val[..., :s].sum((-1, -2)) + val[..., s:].sum((-1, -2))) / (m * (m - 1))
+# %% ../nbs/07_neighbours.ipynb
+@patch_to(FrozenBatch)
+def __call__(self, sae) -> Tensor:
+    stage = min(self.calls // self.stage_len, self.n_groups - 1)
+    if stage != self.stage: self._enter(sae, stage)
+    self.calls += 1
+    s, e = self.edges[stage], self.edges[stage + 1]
+    with torch.no_grad():
+        if (sae.b_enc[:, e:] > self.OFF / 2).any(): raise RuntimeError("a latent of a later group was revived (dead-latent resampling?): train with resample_every=None")
+    U = unit_norm(sae.W_dec)
+    C = U[:, s:e] @ torch.cat([U[:, :s].detach(), U[:, s:e]], 1).transpose(-1, -2)  # new vs (frozen + new); frozen rows get no gradient
+    val, _ = phi(C, self.form, self.p, self.tau)
+    r = torch.arange(e - s, device=U.device)
+    val = val.clone(); val[:, r, s + r] = 0  # drop i == j
+    m = U.shape[1]
+    w = torch.as_tensor(self.weight, dtype=U.dtype, device=U.device)
+    # new-vs-new pairs appear here in both orders, new-vs-frozen in one: count the latter twice, as the exact sum does
+    return w * (2 * val[..., :s].sum((-1, -2)) + val[..., s:].sum((-1, -2))) / (m * (m - 1))

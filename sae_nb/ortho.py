@@ -4,22 +4,13 @@
 
 # %% ../nbs/06_ortho.ipynb 2
 from __future__ import annotations
-import math, time
-from typing import Callable, Sequence
-import numpy as np
-import pandas as pd
+from typing import Callable
 import torch
 from torch import Tensor
 from .core import make_generator, unit_norm
-from .data import random_directions
-from .structured import StructuredModel
-from .sae import SAE
-from .diagnosis import hungarian_match
-from .splitting import sae_report, train_matched, true_l0
 
 # %% auto 0
-__all__ = ['FORMS', 'phi', 'check_penalty_args', 'pair_penalty', 'ortsae_penalty', 'ortho_loss', 'shared_component_model',
-           'pair_bias', 'train_variants']
+__all__ = ['FORMS', 'phi', 'check_weight', 'check_penalty_args', 'pair_penalty', 'ortsae_penalty', 'ortho_loss']
 
 # %% ../nbs/06_ortho.ipynb
 FORMS = ("abs", "sq", "pow", "hinge")
@@ -34,6 +25,11 @@ def phi(c: Tensor, form: str = "abs", p: float = 1.0, tau: float = 0.0) -> tuple
         h = (a - tau).clamp_min(0)
         return h.pow(p), p * h.pow(p - 1) * s * (h > 0) if p != 1 else (h > 0) * s
     raise ValueError(f"unknown penalty form {form!r}; expected one of {FORMS}")
+
+def check_weight(weight) -> None:
+    "Raise `ValueError` unless every penalty weight is finite and >= 0 (a negative weight would reward parallel rows)."
+    w = torch.as_tensor(weight, dtype=torch.float64)
+    if not (torch.isfinite(w).all() and (w >= 0).all()): raise ValueError(f"penalty weight must be finite and >= 0 (a negative weight rewards parallel decoder rows), got {weight}")
 
 def check_penalty_args(form: str, p: float, tau: float):
     "Raise `ValueError` unless (`form`, `p`, `tau`) define a penalty φ."
@@ -100,6 +96,7 @@ def ortsae_penalty(W_dec: Tensor, n_chunks: int = 4, generator: torch.Generator 
 def ortho_loss(weight: float | Tensor, form: str = "abs", p: float = 1.0, tau: float = 0.0, tile: int = 1024,
                n_chunks: int = 4, seed: int = 0) -> Callable:
     "An `extra_loss` for `train_sae`: weight × decoder-orthogonality penalty, per instance. `form='ortsae'` for the chunked max."
+    check_weight(weight)
     if form != "ortsae": check_penalty_args(form, p, tau)
     g = make_generator(seed)
     def loss(sae):
@@ -107,54 +104,3 @@ def ortho_loss(weight: float | Tensor, form: str = "abs", p: float = 1.0, tau: f
         pen = ortsae_penalty(sae.W_dec, n_chunks, g) if form == "ortsae" else pair_penalty(sae.W_dec, form, p, tau, tile)
         return w * pen
     return loss
-
-# %% ../nbs/06_ortho.ipynb
-def shared_component_model(cos: float, n_parents: int = 8, n_children: int = 2, d_in: int = 32, p_parent: float = 0.15,
-                           p_child: float = 0.4, mag_std: float = 0.2, seed: int = 0) -> StructuredModel:
-    "Parents with mutually exclusive children whose directions share a component with their parent: cos(parent, child) = `cos`."
-    if not 0 <= cos < 1: raise ValueError(f"cos must lie in [0, 1), got {cos}")
-    n = n_parents * (1 + n_children)
-    Q = random_directions(n, d_in, orthogonal=True, generator=make_generator(seed))  # needs n <= d_in
-    par = torch.arange(n_parents).repeat_interleave(n_children)
-    F = torch.cat([Q[:n_parents], cos * Q[par] + math.sqrt(1 - cos ** 2) * Q[n_parents:]])
-    p = torch.cat([torch.full((n_parents,), p_parent), torch.full((n_parents * n_children,), p_child)])
-    parent = torch.cat([torch.full((n_parents,), -1), par])
-    return StructuredModel(F, p, parent=parent, mag_mean=1.0, mag_std=mag_std)
-
-@torch.no_grad()
-def pair_bias(sae: SAE, source: StructuredModel) -> pd.DataFrame:
-    "Per instance: true vs learned parent–child cosine (Hungarian-matched latents) and the matched cosine of parents and children."
-    F = source.F[0].to(sae.device)
-    kids = torch.nonzero(source.parent >= 0).flatten().tolist()
-    rows = []
-    for i in range(sae.cfg.n_inst):
-        D = sae.dec_dirs()[i]
-        li, fi, c = hungarian_match(D, F)
-        lat = dict(zip(fi.tolist(), li.tolist())); mc = dict(zip(fi.tolist(), c.tolist()))
-        true = [float(F[k] @ F[int(source.parent[k])]) for k in kids]
-        learned = [float(D[lat[k]] @ D[lat[int(source.parent[k])]]) for k in kids]
-        rows.append(dict(inst=i, true_cos=np.mean(true), learned_cos=np.mean(learned),
-                         parent_match=np.mean([mc[j] for j in range(len(F)) if int(source.parent[j]) < 0]),
-                         child_match=np.mean([mc[k] for k in kids]), mcc=float(c.mean())))
-    return pd.DataFrame(rows)
-
-
-# %% ../nbs/06_ortho.ipynb
-def train_variants(source, variants: dict[str, dict], width: int, seeds: Sequence[int] = range(3), target_l0: float | None = None,
-                   l1_init: float = 0.4, n_steps: int = 3000, batch_size: int = 512, resample_every: int | None = 500,
-                   device=None, log=print) -> tuple[pd.DataFrame, dict]:
-    "Train named variants, each `dict(activation='relu'|'topk', ortho=None | dict(weight=scalar or list, form, tau, p))`, weights × seeds in one loop, at matched L0; returns (`sae_report` rows with variant/weight/seed, {name: sae})."
-    if target_l0 is None: target_l0 = true_l0(source)
-    tabs, saes = [], {}
-    for name, v in variants.items():
-        orth = dict(v.get("ortho") or {})
-        weights = [float(w) for w in np.atleast_1d(orth.pop("weight", 0.0))]
-        grid = [(w, s) for w in weights for s in seeds]
-        extra = ortho_loss(torch.tensor([w for w, _ in grid]), **orth) if any(weights) else None
-        sae, secs = train_matched(source, width, [s for _, s in grid], target_l0, v.get("activation", "relu"), l1_init, n_steps, batch_size,
-                                  resample_every=resample_every, device=device, extra_loss=extra)
-        tab = sae_report(sae, source)
-        tab.insert(0, "variant", name); tab.insert(1, "weight", [w for w, _ in grid]); tab.insert(2, "seed", [s for _, s in grid])
-        tabs.append(tab); saes[name] = sae
-        log(f"{name}: {len(grid)} SAEs in {secs:.0f}s, L0 {tab.l0.mean():.2f}")
-    return pd.concat(tabs, ignore_index=True), saes

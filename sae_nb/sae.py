@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_sae.ipynb 2
 from __future__ import annotations
-import time
+import math, numbers, time
 from dataclasses import dataclass, field, asdict
 from typing import Callable, Sequence
 import pandas as pd
@@ -13,14 +13,20 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 from pathlib import Path
-from .core import check_finite, def_device, make_generator, remove_parallel_grad, sparse_csr, unit_norm, save_checkpoint, load_checkpoint, CorruptFileError
+from .core import check_finite, def_device, make_generator, patch_to, remove_parallel_grad, sparse_csr, unit_norm, save_checkpoint, load_checkpoint, CorruptFileError
 from .data import FeatureModel
 
 # %% auto 0
 __all__ = ['EVENTS', 'SAEConfig', 'topk_encode', 'sparse_decode', 'SAE', 'TrainConfig', 'History', 'resample_dead', 'Callback',
-           'Trainer', 'LRSchedule', 'L1Weight', 'DeadLatents', 'Recorder', 'DDPSync', 'Checkpointer', 'train_sae']
+           'Trainer', 'LRSchedule', 'L1Weight', 'DeadLatents', 'Recorder', 'DDPSync', 'StopIfNonFinite', 'Checkpointer',
+           'train_sae']
 
 # %% ../nbs/02_sae.ipynb
+def _positive_int(v, name: str) -> int:
+    "`v` as an int (NumPy integers included), or a `ValueError` naming `name`."
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1: raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    return int(v)
+
 @dataclass
 class SAEConfig:
     "Shape and sparsity of a batch of `n_inst` SAEs."
@@ -35,9 +41,8 @@ class SAEConfig:
 
     def __post_init__(self):
         if not isinstance(self.seed, int) and len(self.seed) != self.n_inst: raise ValueError(f"seed must be an int or have n_inst={self.n_inst} entries, got {len(self.seed)}")
-        for name in ("d_in", "d_sae", "n_inst"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or v < 1: raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+        for name in ("d_in", "d_sae", "n_inst"): setattr(self, name, _positive_int(getattr(self, name), name))
+        if self.k is not None: self.k = _positive_int(self.k, "k")
         if self.activation not in ("relu", "topk"): raise ValueError(f"activation must be 'relu' or 'topk', got {self.activation!r}")
         if self.activation == "topk" and (self.k is None or not 1 <= self.k <= self.d_sae):
             raise ValueError(f"topk needs 1 <= k <= d_sae={self.d_sae}, got k={self.k}")
@@ -87,6 +92,7 @@ def topk_encode(xc: Tensor, # (n_inst, batch, d_in) centred input x - b_dec
     if csr is None: csr = xc.device.type in ("cpu", "cuda")
     return _TopKEncode.apply(xc, W_enc, b_enc, k, csr)
 
+# %% ../nbs/02_sae.ipynb
 def sparse_decode(v: Tensor, i: Tensor, # (n_inst, batch, k) activations and latent indices
                   W_dec: Tensor) -> Tensor:
     "sum_j v_j W_dec[i_j] per sample, (n_inst, batch, d_in), without forming the (batch, d_sae) latents."
@@ -135,42 +141,49 @@ class SAE(nn.Module):
         v, i = pre.topk(self.cfg.k, dim=-1)
         return torch.zeros_like(pre).scatter(-1, i, torch.relu(v))
 
-    def decode(self, f: Tensor) -> Tensor:
-        "Reconstruction, (n_inst, batch, d_in)."
-        return torch.baddbmm(self.b_dec[:, None], f, self.W_dec)
+# %% ../nbs/02_sae.ipynb
+@patch_to(SAE)
+def decode(self, f: Tensor) -> Tensor:
+    "Reconstruction, (n_inst, batch, d_in)."
+    return torch.baddbmm(self.b_dec[:, None], f, self.W_dec)
 
-    def forward(self, x: Tensor, check: bool = True) -> tuple[Tensor, Tensor]:
-        "Latents and reconstruction."
-        f = self.encode(x, check)
-        return f, self.decode(f)
+@patch_to(SAE)
+def forward(self, x: Tensor, check: bool = True) -> tuple[Tensor, Tensor]:
+    "Latents and reconstruction."
+    f = self.encode(x, check)
+    return f, self.decode(f)
 
-    def losses(self, x: Tensor, check: bool = True) -> dict[str, Tensor]:
-        "Per-instance `loss`, `mse`, `l1`, `l0` (each (n_inst,)), and `fired` (n_inst, d_sae): the latents active on this batch. TopK runs sparse (`topk_encode`, `sparse_decode`)."
-        x = self.prep(x, check)
-        n, B = self.cfg.n_inst, x.shape[1]
-        if self.cfg.activation == "topk":
-            v, i = topk_encode(x - self.b_dec[:, None], self.W_enc, self.b_enc, self.cfg.k)
-            v = torch.relu(v)
-            x_hat = sparse_decode(v, i, self.W_dec) + self.b_dec[:, None]
-            w = v if self.cfg.decoder_norm == "unit" else v * self.W_dec.norm(dim=-1).gather(1, i.reshape(n, -1)).reshape(i.shape)
-            l1, l0 = w.sum((1, 2)) / B, torch.count_nonzero(v, -1).float().mean(-1)
-            fired = torch.zeros(n, self.cfg.d_sae, dtype=torch.bool, device=x.device)
-            fired.view(-1)[(i + torch.arange(n, device=x.device)[:, None, None] * self.cfg.d_sae)[v > 0]] = True
-        else:
-            f, x_hat = self(x, check=False)  # below, whole-tensor reductions: summing over the batch axis first costs a (batch, d_sae) copy
-            l1 = (f.sum((1, 2)) if self.cfg.decoder_norm == "unit" else (f.sum(1) * self.W_dec.norm(dim=-1)).sum(-1)) / B
-            l0, fired = f.detach().sign().sum((1, 2)) / B, f.detach().amax(1) > 0  # f >= 0: sign is the firing indicator
-        mse = (x_hat - x).pow(2).sum(-1).mean(-1)
-        return dict(loss=mse + self.l1_coeff * l1, mse=mse, l1=l1, l0=l0, fired=fired)
+@patch_to(SAE)
+def losses(self, x: Tensor, check: bool = True) -> dict[str, Tensor]:
+    "Per-instance `loss`, `mse`, `l1`, `l0` (each (n_inst,)), and `fired` (n_inst, d_sae): the latents active on this batch. TopK runs sparse (`topk_encode`, `sparse_decode`)."
+    x = self.prep(x, check)
+    n, B = self.cfg.n_inst, x.shape[1]
+    if self.cfg.activation == "topk":
+        v, i = topk_encode(x - self.b_dec[:, None], self.W_enc, self.b_enc, self.cfg.k)
+        v = torch.relu(v)
+        x_hat = sparse_decode(v, i, self.W_dec) + self.b_dec[:, None]
+        w = v if self.cfg.decoder_norm == "unit" else v * self.W_dec.norm(dim=-1).gather(1, i.reshape(n, -1)).reshape(i.shape)
+        l1, l0 = w.sum((1, 2)) / B, torch.count_nonzero(v, -1).float().mean(-1)
+        fired = torch.zeros(n, self.cfg.d_sae, dtype=torch.bool, device=x.device)
+        fired.view(-1)[(i + torch.arange(n, device=x.device)[:, None, None] * self.cfg.d_sae)[v > 0]] = True
+    else:
+        f, x_hat = self(x, check=False)  # below, whole-tensor reductions: summing over the batch axis first costs a (batch, d_sae) copy
+        l1 = (f.sum((1, 2)) if self.cfg.decoder_norm == "unit" else (f.sum(1) * self.W_dec.norm(dim=-1)).sum(-1)) / B
+        l0, fired = f.detach().sign().sum((1, 2)) / B, f.detach().amax(1) > 0  # f >= 0: sign is the firing indicator
+    mse = (x_hat - x).pow(2).sum(-1).mean(-1)
+    return dict(loss=mse + self.l1_coeff * l1, mse=mse, l1=l1, l0=l0, fired=fired)
 
-    @torch.no_grad()
-    def normalize_decoder(self):
-        "Project unit-norm rows back onto the sphere (no-op for `decoder_norm='weighted'`)."
-        if self.cfg.decoder_norm == "unit": self.W_dec.data = unit_norm(self.W_dec.data)
+@patch_to(SAE)
+@torch.no_grad()
+def normalize_decoder(self):
+    "Project unit-norm rows back onto the sphere (no-op for `decoder_norm='weighted'`)."
+    if self.cfg.decoder_norm == "unit": self.W_dec.data = unit_norm(self.W_dec.data)
 
-    def dec_dirs(self) -> Tensor:
-        "Unit decoder directions, (n_inst, d_sae, d_in)."
-        return unit_norm(self.W_dec.detach())
+# %% ../nbs/02_sae.ipynb
+@patch_to(SAE)
+def dec_dirs(self) -> Tensor:
+    "Unit decoder directions, (n_inst, d_sae, d_in)."
+    return unit_norm(self.W_dec.detach())
 
 # %% ../nbs/02_sae.ipynb
 @dataclass
@@ -191,11 +204,15 @@ class TrainConfig:
     compile: bool = False # torch.compile the SAE's loss computation
 
     def __post_init__(self):
-        if self.n_steps < 1 or self.batch_size < 1: raise ValueError(f"n_steps and batch_size must be >= 1, got {self.n_steps}, {self.batch_size}")
-        if not self.lr > 0: raise ValueError(f"lr must be > 0, got {self.lr}")
-        if not (0 <= self.lr_decay_frac <= 1 and 0 <= self.l1_warmup_frac <= 1): raise ValueError("lr_decay_frac and l1_warmup_frac must lie in [0, 1]")
-        if self.resample_every is not None and self.resample_every < 1: raise ValueError(f"resample_every must be >= 1 or None, got {self.resample_every}")
-        if self.target_l0 is not None and not (torch.as_tensor(self.target_l0, dtype=torch.float32) > 0).all(): raise ValueError(f"target_l0 must be > 0, got {self.target_l0}")
+        for name in ("n_steps", "batch_size", "log_every") + (("resample_every",) if self.resample_every is not None else ()):
+            setattr(self, name, _positive_int(getattr(self, name), name))
+        for name in ("lr", "l0_gain"):
+            v = getattr(self, name)
+            if not (isinstance(v, numbers.Real) and math.isfinite(v) and v > 0): raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
+        if not (0 <= self.lr_decay_frac <= 1 and 0 <= self.l1_warmup_frac <= 1): raise ValueError(f"lr_decay_frac and l1_warmup_frac must lie in [0, 1], got {self.lr_decay_frac}, {self.l1_warmup_frac}")
+        if self.target_l0 is not None:
+            t = torch.as_tensor(self.target_l0, dtype=torch.float32)
+            if not (torch.isfinite(t).all() and (t > 0).all()): raise ValueError(f"target_l0 must be finite and > 0, got {self.target_l0}")
 
 # %% ../nbs/02_sae.ipynb
 @dataclass
@@ -249,7 +266,7 @@ class Callback:
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, state: dict): pass
 
-EVENTS = ("before_fit", "before_step", "after_backward", "after_step", "after_resample", "after_fit")
+EVENTS = ("before_fit", "before_step", "after_loss", "after_backward", "after_step", "after_resample", "after_fit")
 
 # %% ../nbs/02_sae.ipynb
 def _distributed() -> bool: return torch.distributed.is_available() and torch.distributed.is_initialized()
@@ -290,29 +307,34 @@ class Trainer:
         try: return self.sae.prep(x, check=(self.step == 0 or not self.synthetic))
         except (ValueError, TypeError) as e: raise type(e)(f"the batch of step {self.step}: {e}") from None
 
-    def one_step(self):
-        "Forward, backward, Adam step, with the events in between."
-        sae = self.sae
-        self.x = self.batch()
-        self.run("before_step")
-        with torch.autocast(sae.device.type, dtype=torch.bfloat16, enabled=self.cfg.amp):
-            self.out = self.losses(self.x, check=False)
-            loss = self.out["loss"] if self.extra_loss is None else self.out["loss"] + self.extra_loss(sae)
-        self.opt.zero_grad(set_to_none=True)
-        loss.float().sum().backward()
-        self.run("after_backward")
-        if sae.cfg.decoder_norm == "unit": sae.W_dec.grad = remove_parallel_grad(sae.W_dec.data, sae.W_dec.grad)
-        self.opt.step()
-        sae.normalize_decoder()
-        with torch.no_grad(): self.run("after_step")
+# %% ../nbs/02_sae.ipynb
+@patch_to(Trainer)
+def one_step(self):
+    "Forward, backward, Adam step, with the events in between."
+    sae = self.sae
+    self.x = self.batch()
+    self.run("before_step")
+    with torch.autocast(sae.device.type, dtype=torch.bfloat16, enabled=self.cfg.amp):
+        self.out = self.losses(self.x, check=False)
+        self.extra = None if self.extra_loss is None else self.extra_loss(sae)
+        loss = self.out["loss"] if self.extra is None else self.out["loss"] + self.extra
+    self.run("after_loss")
+    self.opt.zero_grad(set_to_none=True)
+    loss.float().sum().backward()
+    self.run("after_backward")
+    if sae.cfg.decoder_norm == "unit": sae.W_dec.grad = remove_parallel_grad(sae.W_dec.data, sae.W_dec.grad)
+    self.opt.step()
+    sae.normalize_decoder()
+    with torch.no_grad(): self.run("after_step")
 
-    def fit(self) -> History:
-        "Train from `self.step` (0, or where a checkpoint left off) to `cfg.n_steps`; returns the `History`."
-        self.run("before_fit")
-        for self.step in tqdm(range(self.step, self.cfg.n_steps), initial=self.step, total=self.cfg.n_steps, disable=not self.cfg.progress, leave=False):
-            self.one_step()
-        self.run("after_fit")
-        return self.hist
+@patch_to(Trainer)
+def fit(self) -> History:
+    "Train from `self.step` (0, or where a checkpoint left off) to `cfg.n_steps`; returns the `History`."
+    self.run("before_fit")
+    for self.step in tqdm(range(self.step, self.cfg.n_steps), initial=self.step, total=self.cfg.n_steps, disable=not self.cfg.progress, leave=False):
+        self.one_step()
+    self.run("after_fit")
+    return self.hist
 
 # %% ../nbs/02_sae.ipynb
 class LRSchedule(Callback):
@@ -383,6 +405,17 @@ class DDPSync(Callback):
     def after_step(self, tr):
         fired = tr.out["fired"].to(torch.uint8); torch.distributed.all_reduce(fired, op=torch.distributed.ReduceOp.MAX); tr.out["fired"] = fired.bool()
 
+class StopIfNonFinite(Callback):
+    "Stops at the first non-finite loss term, naming the step, the instance and the term, before it can reach the weights."
+    order = -100
+    def after_loss(self, tr):
+        terms = {"reconstruction (mse)": tr.out["mse"], "sparsity (l1)": tr.out["l1"], "extra_loss": tr.extra}
+        for name, v in terms.items():
+            if v is None or bool(torch.isfinite(v).all()): continue
+            i = int((~torch.isfinite(v.detach())).nonzero()[0, -1]) if v.ndim else 0
+            hint = f"; the batch's largest |activation| is {float(tr.x.abs().max()):.3g}" if name.startswith("reconstruction") else ""
+            raise FloatingPointError(f"training stopped at step {tr.step}: the {name} term of instance {i} is {float(v.detach().reshape(-1)[i])}{hint}")
+
 # %% ../nbs/02_sae.ipynb
 class Checkpointer(Callback):
     "Saves the run to `path` every `every` steps and at the end (rank 0 only); a run started with a checkpoint present resumes from it."
@@ -429,7 +462,7 @@ def train_sae(sae: SAE,
               callbacks: Sequence[Callback] = (), # more callbacks, after the standard ones
              ) -> History:
     "Train `sae` in place with Adam; returns the `History`. With `checkpoint`, a killed run resumes to the same result. Under `torch.distributed` (DDP), each rank passes its own data and gradients are averaged."
-    cbs = [LRSchedule(), L1Weight(), DeadLatents(), Recorder()]
+    cbs = [StopIfNonFinite(), LRSchedule(), L1Weight(), DeadLatents(), Recorder()]
     if _distributed(): cbs.append(DDPSync())
     if checkpoint is not None: cbs.append(Checkpointer(checkpoint, checkpoint_every))
     return Trainer(sae, data, cfg, extra_loss, [*cbs, *callbacks]).fit()

@@ -4,82 +4,25 @@
 
 # %% ../nbs/05_splitting.ipynb 2
 from __future__ import annotations
-import time
-from typing import Sequence
-import numpy as np
+from typing import NamedTuple, Sequence
 import pandas as pd
-import torch
-from .core import def_device, make_generator
-from .sae import SAE, SAEConfig, TrainConfig, train_sae
-from .metrics import label_latents, cos_sim
-from .diagnosis import diagnose_features, firing_counts, hungarian_match, match_widths, matched_f1, recall_by_decile
+from .sae import SAE
+from .metrics import label_latents
+from .experiments import sae_report, train_matched, true_l0
 
 # %% auto 0
-__all__ = ['explained_variance', 'nearest_live_cos', 'sae_report', 'true_l0', 'train_matched', 'sweep_widths', 'name_latents']
+__all__ = ['WidthSweep', 'sweep_widths', 'name_latents']
 
 # %% ../nbs/05_splitting.ipynb
-@torch.no_grad()
-def explained_variance(sae: SAE, source, n: int = 8192, seed: int = 999) -> torch.Tensor:
-    "1 − E‖x − x̂‖² / E‖x − mean(x)‖², per instance."
-    x, _ = source.to(sae.device).sample(n, make_generator(seed, sae.device))
-    _, x_hat = sae(x, check=False)
-    return 1 - (x - x_hat).pow(2).sum(-1).mean(-1) / (x - x.mean(1, keepdim=True)).pow(2).sum(-1).mean(-1)
-
-@torch.no_grad()
-def nearest_live_cos(sae: SAE, inst: int, alive: torch.Tensor) -> float:
-    "Mean over live latents of the cosine with their nearest live neighbour."
-    D = sae.dec_dirs()[inst][alive]
-    if len(D) < 2: return float("nan")
-    c = D @ D.T; c.fill_diagonal_(-2)
-    return float(c.max(-1).values.mean())
-
-@torch.no_grad()
-def sae_report(sae: SAE, source, insts: Sequence[int] | None = None) -> pd.DataFrame:
-    "One row per instance: λ, L0 and EV on fresh samples, MCC, F1, feature status shares (all, rare half, frequent half), combination latents, nearest-neighbour cosine."
-    insts = range(sae.cfg.n_inst) if insts is None else insts
-    ev, labels, rows = explained_variance(sae, source), label_latents(sae, source), []
-    for i in insts:
-        counts = firing_counts(sae, source.to(sae.device), inst=i)
-        diag = diagnose_features(sae, source, inst=i, counts=counts)
-        lab = labels[labels.inst == i]
-        alive = torch.tensor((lab.kind != "dead").to_numpy(), device=sae.device)
-        st = diag.status.value_counts(normalize=True)
-        rare = diag.rate <= diag.rate.median()
-        rows.append(dict(inst=i, l1=float(sae.l1_coeff[i]), l0=float(counts["latent"].sum() / counts["n"]), ev=float(ev[i]),
-                         mcc=float(hungarian_match(sae.dec_dirs()[i], source.F[0].to(sae.device))[2].mean()),
-                         f1=matched_f1(sae, source, i, counts),
-                         **{k: float(st.get(k, 0.0)) for k in ("recovered", "absorbed", "in combination only", "missing")},
-                         rare_recovered=float((diag.status[rare] == "recovered").mean()), frequent_recovered=float((diag.status[~rare] == "recovered").mean()),
-                         combo_latents=int((lab.kind == "combination").sum()),
-                         combo_resid=float(lab[lab.kind == "combination"].resid.mean()) if (lab.kind == "combination").any() else float("nan"),
-                         live=int(alive.sum()), nn_cos=nearest_live_cos(sae, i, alive)))
-    return pd.DataFrame(rows)
-
-def true_l0(source, n: int = 8192) -> float:
-    "Mean number of active true features per sample (the data's L0)."
-    return float((source.sample_acts(n, make_generator(0, source.F.device)) > 0).sum(-1).float().mean())
-
-def train_matched(source, width: int, seeds: Sequence[int], target_l0: float, activation: str = "relu", l1_init: float = 0.1,
-                  n_steps: int = 3000, batch_size: int = 512, lr: float = 3e-3, resample_every: int | None = 500, device=None,
-                  data_seed: int = 0, extra_loss=None, progress: bool = False) -> tuple[SAE, float]:
-    "One batched SAE per seed (instance seeds `seeds`), each on its own samples, at matched L0: L1 steered to `target_l0`, or TopK with k = round(target_l0). Returns (sae, seconds)."
-    if activation not in ("relu", "topk"): raise ValueError(f"activation must be 'relu' or 'topk', got {activation!r}")
-    dev = torch.device(device) if device is not None else def_device
-    n = len(seeds)
-    sae = SAE(SAEConfig(source.d_in, width, n_inst=n, activation=activation, k=min(max(1, round(target_l0)), width) if activation == "topk" else None,
-                        l1_coeff=l1_init if activation == "relu" else 0.0, seed=[int(s) for s in seeds]), device=dev)
-    src, g = source.to(dev), make_generator(data_seed, dev)
-    def data(b):  # every instance gets its own samples
-        return src.sample(b * n, g)[0].reshape(n, b, -1) if src.n_inst == 1 else src.sample(b, g)[0]
-    t0 = time.perf_counter()
-    train_sae(sae, data, TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every, progress=progress,
-                                     target_l0=target_l0 if activation == "relu" else None), extra_loss=extra_loss)
-    return sae, time.perf_counter() - t0
+class WidthSweep(NamedTuple):
+    "`sae_report` rows with width and seed columns, and the batched SAE (one instance per seed) of each width."
+    table: pd.DataFrame
+    saes: dict # width -> SAE
 
 def sweep_widths(source, widths: Sequence[int], seeds: Sequence[int] = range(3), target_l0: float | None = None,
                  l1_init: float = 0.1, activation: str = "relu", n_steps: int = 3000, batch_size: int = 512, lr: float = 3e-3,
-                 resample_every: int | None = 500, device=None, progress: bool = False, log=print):
-    "Train widths × seeds at matched L0 (L1 steered to `target_l0`, or TopK with k = round(target_l0)); returns (table, {width: (sae, instances)})."
+                 resample_every: int | None = 500, device=None, progress: bool = False, log=print) -> WidthSweep:
+    "Train widths × seeds at matched L0 (L1 steered to `target_l0`, or TopK with k = round(target_l0)); returns `WidthSweep(table, saes)`."
     if not widths or min(widths) < 1: raise ValueError(f"widths must be >= 1, got {list(widths)}")
     if target_l0 is None: target_l0 = true_l0(source)
     tabs, fits = [], {}
@@ -89,9 +32,9 @@ def sweep_widths(source, widths: Sequence[int], seeds: Sequence[int] = range(3),
                                   resample_every, device, data_seed=w, progress=progress)
         tab = sae_report(sae, source)
         tab.insert(0, "width", w); tab.insert(1, "seed", list(seeds)); tab["samples_per_s"] = n_steps * batch_size * n / secs
-        tabs.append(tab); fits[w] = (sae, list(range(n)))
+        tabs.append(tab); fits[w] = sae
         log(f"width {w}: {n} SAEs in {secs:.0f}s, L0 {tab.l0.mean():.2f} (target {target_l0:.2f})")
-    return pd.concat(tabs, ignore_index=True), fits
+    return WidthSweep(pd.concat(tabs, ignore_index=True), fits)
 
 # %% ../nbs/05_splitting.ipynb
 def name_latents(sae: SAE, source, inst: int, names: Sequence[str]) -> pd.Series:

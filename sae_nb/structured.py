@@ -8,11 +8,12 @@ import math
 from typing import Sequence
 import torch
 from torch import Tensor
-from .core import check_finite, make_generator, unit_norm
+from .core import check_finite, make_generator, patch_to, unit_norm
 from .data import random_directions
 
 # %% auto 0
-__all__ = ['THE_NAMES', 'StructuredModel', 'zipf_probs', 'random_tree', 'low_rank_corr', 'the_model', 'scaled_model']
+__all__ = ['THE_NAMES', 'StructuredModel', 'zipf_probs', 'random_tree', 'low_rank_corr', 'the_model', 'scaled_model',
+           'shared_component_model']
 
 # %% ../nbs/01a_structured.ipynb
 class StructuredModel:
@@ -69,58 +70,67 @@ class StructuredModel:
         self.parent_pos = torch.full((n,), -1, dtype=torch.long); self.parent_pos[self.parents] = torch.arange(len(self.parents))
         self.z_thresh = torch.distributions.Normal(0., 1.).icdf(p.clamp(1e-12, 1 - 1e-7))
 
-    def __repr__(self):
-        return f"StructuredModel(n_features={self.n_features}, d_in={self.d_in}, roots={len(self.roots)}, depth={int(self.depth.max())}, n_inst={self.n_inst})"
+# %% ../nbs/01a_structured.ipynb
+@patch_to(StructuredModel)
+def __repr__(self):
+    return f"StructuredModel(n_features={self.n_features}, d_in={self.d_in}, roots={len(self.roots)}, depth={int(self.depth.max())}, n_inst={self.n_inst})"
 
-    def to(self, device):
-        "Move all tensors to `device`."
-        for k in ("F", "p", "parent", "depth", "mag_mean", "lo", "hi", "roots", "z_thresh", "parents", "parent_pos"): setattr(self, k, getattr(self, k).to(device))
-        self.kids_at = [k.to(device) for k in self.kids_at]
-        if self.corr is not None: self.corr = self.corr.to(device)
-        return self
+@patch_to(StructuredModel)
+def to(self, device):
+    "Move all tensors to `device`."
+    for k in ("F", "p", "parent", "depth", "mag_mean", "lo", "hi", "roots", "z_thresh", "parents", "parent_pos"): setattr(self, k, getattr(self, k).to(device))
+    self.kids_at = [k.to(device) for k in self.kids_at]
+    if self.corr is not None: self.corr = self.corr.to(device)
+    return self
 
-    def sample_acts(self, batch: int, generator: torch.Generator | None = None) -> Tensor:
-        "True feature activations, (n_inst, batch, n_features)."
-        return self._sample(batch, generator)[1]
+@patch_to(StructuredModel)
+def sample_acts(self, batch: int, generator: torch.Generator | None = None) -> Tensor:
+    "True feature activations, (n_inst, batch, n_features)."
+    return self._sample(batch, generator)[1]
 
-    def _sample(self, batch, generator):
-        dev, n = self.F.device, self.n_features
-        shape = (self.n_inst, batch, n)
-        z = torch.randn(shape, device=dev, generator=generator)
-        if self.corr is not None:
-            common = torch.randn(self.n_inst, batch, self.corr.shape[1], device=dev, generator=generator) @ self.corr.T
-            z = common + z * (1 - self.corr.pow(2).sum(-1)).sqrt()
-        on = z < self.z_thresh  # roots: copula firing; children: overwritten below
-        if self.kids_at:  # one uniform per (sample, parent with children) picks which child, if any, fires
-            u = torch.rand(self.n_inst, batch, len(self.parents), device=dev, generator=generator)
-        for kids, sl in zip(self.kids_at, self.kid_slices):
-            par = self.parent[kids]
-            uk = u[..., self.parent_pos[par]]
-            kid_on = on[..., par] & (uk >= self.lo[kids]) & (uk < self.hi[kids])
-            if sl is not None: on[..., sl] = kid_on  # contiguous children (the builders' layout): a fast slice
-            else: on[..., kids] = kid_on
-        idx = on.nonzero(as_tuple=True)  # magnitudes only where active: the activations are sparse
-        vals = (self.mag_mean[idx[2]] + self.mag_std * torch.randn(len(idx[2]), device=dev, generator=generator)).clamp_min(0)
-        a = torch.zeros(shape, device=dev)
-        a[idx] = vals
-        if self.scale_by_parent:
-            for d in range(1, int(self.depth.max()) + 1):
-                kids = self.kids_at[d - 1]; par = self.parent[kids]
-                a[..., kids] = a[..., kids] * a[..., par] / self.mag_mean[par].clamp_min(1e-8)
-        return idx, a, vals
+# %% ../nbs/01a_structured.ipynb
+@patch_to(StructuredModel)
+def _sample(self, batch, generator):
+    dev, n = self.F.device, self.n_features
+    shape = (self.n_inst, batch, n)
+    z = torch.randn(shape, device=dev, generator=generator)
+    if self.corr is not None:
+        common = torch.randn(self.n_inst, batch, self.corr.shape[1], device=dev, generator=generator) @ self.corr.T
+        z = common + z * (1 - self.corr.pow(2).sum(-1)).sqrt()
+    on = z < self.z_thresh  # roots: copula firing; children: overwritten below
+    if self.kids_at:  # one uniform per (sample, parent with children) picks which child, if any, fires
+        u = torch.rand(self.n_inst, batch, len(self.parents), device=dev, generator=generator)
+    for kids, sl in zip(self.kids_at, self.kid_slices):
+        par = self.parent[kids]
+        uk = u[..., self.parent_pos[par]]
+        kid_on = on[..., par] & (uk >= self.lo[kids]) & (uk < self.hi[kids])
+        if sl is not None: on[..., sl] = kid_on  # contiguous children (the builders' layout): a fast slice
+        else: on[..., kids] = kid_on
+    idx = on.nonzero(as_tuple=True)  # magnitudes only where active: the activations are sparse
+    vals = (self.mag_mean[idx[2]] + self.mag_std * torch.randn(len(idx[2]), device=dev, generator=generator)).clamp_min(0)
+    a = torch.zeros(shape, device=dev)
+    a[idx] = vals
+    if self.scale_by_parent:
+        for d in range(1, int(self.depth.max()) + 1):
+            kids = self.kids_at[d - 1]; par = self.parent[kids]
+            a[..., kids] = a[..., kids] * a[..., par] / self.mag_mean[par].clamp_min(1e-8)
+    return idx, a, vals
 
-    def sample(self, batch: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
-        "Activations `x` (n_inst, batch, d_in) and true feature activations `a` (n_inst, batch, n_features)."
-        idx, a, vals = self._sample(batch, generator)
-        if self.scale_by_parent: vals = a[idx]
-        x = torch.zeros(self.n_inst, batch, self.d_in, device=a.device)
-        x.index_put_(idx[:2], vals[:, None] * self.F[idx[0], idx[2]], accumulate=True)  # sparse a @ F
-        return x, a
+@patch_to(StructuredModel)
+def sample(self, batch: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+    "Activations `x` (n_inst, batch, d_in) and true feature activations `a` (n_inst, batch, n_features)."
+    idx, a, vals = self._sample(batch, generator)
+    if self.scale_by_parent: vals = a[idx]
+    x = torch.zeros(self.n_inst, batch, self.d_in, device=a.device)
+    x.index_put_(idx[:2], vals[:, None] * self.F[idx[0], idx[2]], accumulate=True)  # sparse a @ F
+    return x, a
 
-    def firing_rates(self, n: int = 100_000, seed: int = 0) -> Tensor:
-        "Empirical probability that each feature is active, (n_inst, n_features)."
-        g = make_generator(seed, self.F.device)
-        return torch.cat([(self.sample_acts(min(n, 8192), g) > 0).float() for _ in range(max(1, n // 8192))], 1).mean(1)
+# %% ../nbs/01a_structured.ipynb
+@patch_to(StructuredModel)
+def firing_rates(self, n: int = 100_000, seed: int = 0) -> Tensor:
+    "Empirical probability that each feature is active, (n_inst, n_features)."
+    g = make_generator(seed, self.F.device)
+    return torch.cat([(self.sample_acts(min(n, 8192), g) > 0).float() for _ in range(max(1, n // 8192))], 1).mean(1)
 
 # %% ../nbs/01a_structured.ipynb
 def zipf_probs(n: int, p_max: float = 0.4, p_min: float = 5e-4) -> Tensor:
@@ -180,3 +190,16 @@ def scaled_model(n_features: int = 4096, d_in: int = 256, n_roots: int | None = 
     mag = mag_range[0] + (mag_range[1] - mag_range[0]) * rank_order.float() / max(1, n_features - 1)
     corr = low_rank_corr(n_features, corr_rank, corr_scale, g) if corr_rank else None
     return StructuredModel(F, p, parent, corr, mag, mag_std, scale_by_parent=False, n_inst=n_inst)
+
+# %% ../nbs/01a_structured.ipynb
+def shared_component_model(cos: float, n_parents: int = 8, n_children: int = 2, d_in: int = 32, p_parent: float = 0.15,
+                           p_child: float = 0.4, mag_std: float = 0.2, seed: int = 0) -> StructuredModel:
+    "Parents with mutually exclusive children whose directions share a component with their parent: cos(parent, child) = `cos`."
+    if not 0 <= cos < 1: raise ValueError(f"cos must lie in [0, 1), got {cos}")
+    n = n_parents * (1 + n_children)
+    Q = random_directions(n, d_in, orthogonal=True, generator=make_generator(seed))  # needs n <= d_in
+    par = torch.arange(n_parents).repeat_interleave(n_children)
+    F = torch.cat([Q[:n_parents], cos * Q[par] + math.sqrt(1 - cos ** 2) * Q[n_parents:]])
+    p = torch.cat([torch.full((n_parents,), p_parent), torch.full((n_parents * n_children,), p_child)])
+    parent = torch.cat([torch.full((n_parents,), -1), par])
+    return StructuredModel(F, p, parent=parent, mag_mean=1.0, mag_std=mag_std)

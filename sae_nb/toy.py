@@ -4,38 +4,31 @@
 
 # %% ../nbs/04_toy.ipynb 2
 from __future__ import annotations
-import itertools, time
-from typing import Sequence
+import itertools
+from typing import NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
 from .core import def_device, make_generator, unit_norm
 from .data import FeatureModel, toy_model
-from .sae import SAE, SAEConfig, TrainConfig, train_sae
-from .metrics import cos_sim, feature_table, label_latents
+from .sae import SAE, History, SAEConfig, TrainConfig, train_sae
+from .metrics import cos_sim, feature_table, label_latents, nonneg_codes
 import matplotlib.pyplot as plt
 import seaborn as sns
 
 # %% auto 0
-__all__ = ['TOY_DICTS', 'lasso_codes', 'dictionary_loss', 'compare_dictionaries', 'predicted_p3', 'boundary_from_losses',
-           'toy_outcomes', 'summarise_toy', 'run_toy', 'plot_phase', 'plot_decoder']
+__all__ = ['TOY_DICTS', 'lasso_codes', 'dictionary_loss', 'toy_dictionary', 'compare_dictionaries', 'predicted_p3',
+           'boundary_from_losses', 'toy_outcomes', 'summarise_toy', 'ToyRun', 'run_toy', 'plot_phase', 'plot_decoder']
 
 # %% ../nbs/04_toy.ipynb
 def lasso_codes(D: Tensor, # (n_inst, d_sae, d_in) dictionary (rows = decoder directions)
                 x: Tensor, # (n_inst, batch, d_in)
                 l1: Tensor | float, # penalty weight, scalar or (n_inst,)
                 n_iter: int = 300) -> Tensor:
-    "Best non-negative codes `f` for `min ||x - f D||² + l1·Σf` (FISTA), (n_inst, batch, d_sae)."
+    "Best non-negative codes `f` for `min ||x - f D||² + l1·Σf` (the library's FISTA solver, `nonneg_codes`), (n_inst, batch, d_sae)."
     l1 = torch.as_tensor(l1, dtype=x.dtype, device=x.device).expand(x.shape[0])[:, None, None]
-    G, B = D @ D.transpose(-1, -2), x @ D.transpose(-1, -2)
-    L = 2 * torch.linalg.eigvalsh(G)[..., -1].clamp_min(1e-12)[:, None, None]
-    f = torch.zeros_like(B); y, t = f.clone(), 1.0
-    for _ in range(n_iter):
-        f_new = (y - (2 * (y @ G - B) + l1) / L).clamp_min(0)
-        t_new = (1 + (1 + 4 * t * t) ** 0.5) / 2
-        y, f, t = f_new + ((t - 1) / t_new) * (f_new - f), f_new, t_new
-    return f
+    return nonneg_codes(D @ D.transpose(-1, -2), x @ D.transpose(-1, -2), l1, n_iter)
 
 def dictionary_loss(D: Tensor, x: Tensor, l1: Tensor | float, n_iter: int = 300) -> Tensor:
     "Per-instance mean of `||x - f D||² + l1·Σf` at the best non-negative codes, (n_inst,)."
@@ -44,26 +37,31 @@ def dictionary_loss(D: Tensor, x: Tensor, l1: Tensor | float, n_iter: int = 300)
     return (x - f @ D).pow(2).sum(-1).mean(-1) + l1 * f.sum(-1).mean(-1)
 
 # %% ../nbs/04_toy.ipynb
-_s = 2 ** -0.5
-TOY_DICTS = {
+TOY_DICTS = {  # rows: coefficients on (f1, f2, f3); "combo" is f1 and f2 in the generator's proportions
     3: {"atomic": [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
-        "f1,f2,f1+f2 (f3 lost)": [[1, 0, 0], [0, 1, 0], [_s, _s, 0]],
-        "f1,f1+f2,f3 (f2 lost)": [[1, 0, 0], [_s, _s, 0], [0, 0, 1]]},
-    4: {"atomic + f1+f2": [[1, 0, 0], [0, 1, 0], [0, 0, 1], [_s, _s, 0]],
+        "f1,f2,f1+f2 (f3 lost)": [[1, 0, 0], [0, 1, 0], "combo"],
+        "f1,f1+f2,f3 (f2 lost)": [[1, 0, 0], "combo", [0, 0, 1]]},
+    4: {"atomic + f1+f2": [[1, 0, 0], [0, 1, 0], [0, 0, 1], "combo"],
         "f1,f2,two combos (f3 lost)": [[1, 0, 0], [0, 1, 0], [.6, .8, 0], [.8, .6, 0]]},
 }
 
+def toy_dictionary(name: str, fm: FeatureModel, width: int = 3) -> Tensor:
+    "Candidate dictionary `name` of `TOY_DICTS[width]` as unit decoder rows in `fm`'s space, (width, d_in)."
+    props = torch.as_tensor(fm.bundles[0].props, dtype=torch.float32).cpu()
+    rows = [torch.tensor([*props, 0.0]) if r == "combo" else torch.tensor(r, dtype=torch.float32) for r in TOY_DICTS[width][name]]
+    return unit_norm(unit_norm(torch.stack(rows)) @ fm.F[0].cpu())
+
 def compare_dictionaries(l1s: Sequence[float], p3s: Sequence[float], width: int = 3, n: int = 20_000, seed: int = 0,
                          n_iter: int = 200, **toy_kw) -> pd.DataFrame:
-    "Best-code loss of each candidate toy dictionary over an (l1 × p3) grid, and which one wins."
+    "Best-code loss of each candidate toy dictionary over an (l1 × p3) grid, and which one wins; `toy_kw` go to `toy_model` (proportions, directions, rates)."
     if width not in TOY_DICTS: raise ValueError(f"candidate dictionaries exist for width {list(TOY_DICTS)}, got {width}")
     grid = list(itertools.product(l1s, p3s))
     fm = toy_model(p3=[p for _, p in grid], **toy_kw)
     x, _ = fm.sample(n, make_generator(seed))
     l1 = torch.tensor([l for l, _ in grid], dtype=torch.float32)
     df = pd.DataFrame(dict(l1=[float(l) for l, _ in grid], p3=[float(p) for _, p in grid]))
-    for name, D in TOY_DICTS[width].items():
-        D = unit_norm(torch.tensor(D, dtype=torch.float32))[None].expand(len(grid), -1, -1)
+    for name in TOY_DICTS[width]:
+        D = toy_dictionary(name, fm, width)[None].expand(len(grid), -1, -1)
         df[name] = dictionary_loss(D, x, l1, n_iter).numpy()
     df["best"] = df[list(TOY_DICTS[width])].idxmin(axis=1)
     return df
@@ -105,6 +103,7 @@ def toy_outcomes(sae: SAE, fm: FeatureModel, labels: pd.DataFrame | None = None,
     out["kinds"] = labels.groupby("inst").kind.apply(lambda k: "/".join(sorted(k)))
     return out.reset_index()
 
+# %% ../nbs/04_toy.ipynb
 def summarise_toy(results: dict[str, pd.DataFrame], # name -> per-instance outcomes from `run_toy`
                   optimal_region: str = "l1 >= 0.1 and p3 <= 0.01", # where the f3-less dictionary has the lower loss
                  ) -> pd.DataFrame:
@@ -119,25 +118,35 @@ def summarise_toy(results: dict[str, pd.DataFrame], # name -> per-instance outco
         "combination, f3 lost": pct(r.outcome == "combination, f3 lost"),
         "exactly f1, f2, f1+f2": pct(r.post_solution)} for name, r in results.items()})
 
+# %% ../nbs/04_toy.ipynb
+class ToyRun(NamedTuple):
+    "What `run_toy` returns."
+    table: pd.DataFrame # one row per instance: l1, p3, seed, outcome, combo, f1-f3 recovered, kinds, mse, l0
+    sae: SAE # the batched SAE, one instance per (l1, p3, seed)
+    data: FeatureModel # the toy data it trained on
+    history: History
+
 def run_toy(l1s: Sequence[float], p3s: Sequence[float], seeds: Sequence[int] = range(10), width: int = 3,
             jitter: float = 0.0, p_both: float = 0.3, p_solo: float = 0.1, mag: tuple[float, float] = (0.5, 1.5),
+            props: Sequence[float] = (1.0, 1.0), # f1 : f2 when they fire together
+            d_in: int = 3, # > 3: the three features at random orthonormal directions in d_in dimensions
             n_steps: int = 3000, batch_size: int = 512, lr: float = 3e-3, resample_every: int | None = 500,
             device: str | torch.device | None = None, progress: bool = False, data_seed: int = 0,
             extra_loss=None, # passed to `train_sae`, e.g. an orthogonality penalty from `sae_nb.ortho.ortho_loss`
            ):
-    "Train one SAE per (l1, p3, seed) in one batched loop; returns (per-instance outcomes, sae, feature model, history)."
+    "Train one SAE per (l1, p3, seed) in one batched loop; returns `ToyRun(table, sae, data, history)`: one row of outcomes per instance."
     if width < 1: raise ValueError(f"width must be >= 1, got {width}")
     grid = list(itertools.product(l1s, p3s, seeds))
     if not grid: raise ValueError("empty grid: give at least one l1, p3 and seed")
     dev = torch.device(device) if device is not None else def_device
-    fm = toy_model(p3=[p for _, p, _ in grid], p_both=p_both, p_solo=p_solo, jitter=jitter, mag=mag, n_inst=len(grid))
-    sae = SAE(SAEConfig(d_in=3, d_sae=width, n_inst=len(grid), l1_coeff=[l for l, _, _ in grid], seed=[int(s) for _, _, s in grid]), device=dev)
+    fm = toy_model(p3=[p for _, p, _ in grid], p_both=p_both, p_solo=p_solo, props=props, jitter=jitter, d_in=d_in, mag=mag, n_inst=len(grid))
+    sae = SAE(SAEConfig(d_in=d_in, d_sae=width, n_inst=len(grid), l1_coeff=[l for l, _, _ in grid], seed=[int(s) for _, _, s in grid]), device=dev)
     hist = train_sae(sae, fm, TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every,
                                           seed=data_seed, progress=progress), extra_loss=extra_loss)
     out = toy_outcomes(sae, fm)
     out.insert(1, "l1", [l for l, _, _ in grid]); out.insert(2, "p3", [p for _, p, _ in grid]); out.insert(3, "seed", [s for _, _, s in grid])
     out["mse"] = hist.rows["mse"][-1].numpy(); out["l0"] = hist.rows["l0"][-1].numpy()
-    return out, sae, fm, hist
+    return ToyRun(out, sae, fm, hist)
 
 # %% ../nbs/04_toy.ipynb
 def plot_phase(df: pd.DataFrame, value: str = "pathology", ax=None, boundary: pd.DataFrame | None = None, **kwargs):
@@ -145,7 +154,7 @@ def plot_phase(df: pd.DataFrame, value: str = "pathology", ax=None, boundary: pd
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.6))
     d = df.assign(pathology=df.outcome == "combination, f3 lost") if "pathology" not in df else df
     piv = d.pivot_table(index="l1", columns="p3", values=value, aggfunc="mean").sort_index(ascending=False)
-    sns.heatmap(piv, ax=ax, vmin=0, vmax=1, annot=True, fmt=".1f", cmap="rocket_r", cbar_kws=dict(label=f"fraction of seeds"), **kwargs)
+    sns.heatmap(piv, ax=ax, vmin=0, vmax=1, annot=True, fmt=".1f", cmap="rocket_r", cbar_kws=dict(label="fraction of seeds"), **kwargs)
     if boundary is not None:
         cols, rows = list(piv.columns), list(piv.index)
         xs, ys = [], []

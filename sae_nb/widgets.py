@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 import ipywidgets as W
 import matplotlib.pyplot as plt
-import torch
 from IPython.display import display
 from .toy import run_toy, plot_decoder
 from .metrics import label_latents

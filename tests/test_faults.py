@@ -148,3 +148,30 @@ def test_store_of_other_width_and_non_finite_shard_are_named(tmp_path, store):
     with pytest.raises(CorruptFileError, match="shard 1: .* is corrupt"): ActivationStore(tmp_path / "s")  # the checksum sees it first
     with pytest.raises(ValueError, match=re.escape("first at row 40 (sequence 1, position 10), dimension 3: inf")):
         ActivationStore(tmp_path / "s", verify=False).rows([0, 1])
+
+
+def test_training_stops_at_the_first_non_finite_loss_and_bad_settings_are_refused_up_front():
+    "Data scaled to 1e30 or a NaN penalty used to train to NaN weights silently; now the run stops at once, naming step, instance and term."
+    from sae_nb.data import toy_model
+    fm, sae = toy_model(), SAE(SAEConfig(3, 3, l1_coeff=0.1), device="cpu")
+    with pytest.raises(FloatingPointError, match=r"step 0: the reconstruction \(mse\) term of instance 0 is inf; the batch's largest \|activation\| is 1.5e\+30"):
+        train_sae(sae, lambda b: fm.sample(b)[0] * 1e30, TrainConfig(n_steps=5, progress=False))
+    with pytest.raises(FloatingPointError, match="the extra_loss term of instance 1 is nan"):
+        train_sae(SAE(SAEConfig(3, 3, n_inst=2, l1_coeff=0.1), device="cpu"), fm, TrainConfig(n_steps=5, progress=False),
+                  extra_loss=lambda s: torch.tensor([0.0, float("nan")]))
+    for bad, msg in [(dict(lr=float("inf")), "lr must be a finite number > 0"), (dict(l0_gain=float("nan")), "l0_gain must be a finite number"),
+                     (dict(n_steps=2.5), "n_steps must be an integer >= 1"), (dict(log_every=0), "log_every must be an integer >= 1"),
+                     (dict(target_l0=float("inf")), "target_l0 must be finite")]:
+        with pytest.raises(ValueError, match=re.escape(msg)): TrainConfig(**bad)
+    with pytest.raises(ValueError, match="k must be an integer >= 1, got 2.5"): SAEConfig(3, 4, activation="topk", k=2.5)
+    assert TrainConfig(n_steps=np.int64(5)).n_steps == 5 and SAEConfig(np.int64(3), np.int64(4)).d_sae == 4  # NumPy integers are sizes too
+
+
+def test_penalty_weights_must_be_finite_and_non_negative():
+    "A negative --w-pair used to reward parallel decoder rows, and a NaN one trained to NaN weights."
+    from sae_nb.ortho import ortho_loss
+    from sae_nb.neighbours import NeighbourPenalty, FrozenBatch
+    for make in (lambda w: ortho_loss(w, "hinge", 2, 0.3), lambda w: NeighbourPenalty(w),
+                 lambda w: FrozenBatch(SAE(SAEConfig(4, 8), device="cpu"), w, n_groups=2, n_steps=10)):
+        for w in (-1.0, float("nan"), float("inf"), torch.tensor([0.1, -0.1])):
+            with pytest.raises(ValueError, match="penalty weight must be finite and >= 0"): make(w)

@@ -30,3 +30,35 @@ def test_notebooks_hold_no_widget_state():
         for i, c in enumerate(nb["cells"]):
             for o in c.get("outputs", []):
                 assert "application/vnd.jupyter.widget-view+json" not in o.get("data", {}), f"{p.name} cell {i}"
+
+
+def _printed_text() -> str:
+    "Everything the notebooks print (cell outputs) and every recorded benchmark output."
+    import json
+    out = []
+    for p in NBS:
+        for c in json.loads(p.read_text())["cells"]:
+            for o in c.get("outputs", []):
+                out.append("".join(o.get("text", "")))
+                for k in ("text/plain", "text/markdown", "text/html"):
+                    v = o.get("data", {}).get(k, "")
+                    out.append("".join(v) if isinstance(v, list) else v)
+    for f in sorted((ROOT / "benchmarks" / "recorded").iterdir()): out.append(f.read_text(errors="replace"))
+    for f in sorted((ROOT / "nbs" / "recorded").glob("*")): out.append(f.read_text(errors="replace"))
+    return "\n".join(out).replace(",", "")
+
+
+def test_readme_results_are_printed_by_a_cell_or_a_recorded_benchmark():
+    "Every number in the README's results table appears in a notebook's output or a recorded benchmark file."
+    import re
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Results", 1)[1].split("\n## ", 1)[0]
+    rows = [l for l in table.splitlines() if l.startswith("|") and not l.startswith("|---")][1:]
+    printed = _printed_text()
+    missing = []
+    for row in rows:
+        answer = row.split("|")[2]
+        for n in re.findall(r"(?<![\w.×])\d+(?:\.\d+)?%?", re.sub(r"`[^`]*`|\b[dkmRLτw] ?= ?[\d,.]+|\b\d+[-–]\w+|[\d,]+ (?:features|latents|seeds)", " ", answer)):
+            if n.replace(".", "", 1).rstrip("%").isdigit() and float(n.rstrip("%")) < 10 and "." not in n: continue  # small counts are words
+            if n not in printed: missing.append(n)
+    assert not missing, f"README numbers no cell or recorded benchmark prints: {missing}"

@@ -1,7 +1,6 @@
 """Property-based tests (hypothesis) of the orthogonality penalties and the ground-truth metrics: what must hold for
 any decoder, not just the examples in the notebooks. Matrices are drawn from a seed and a shape (and, where it matters,
 with exact duplicate rows, so near-parallel pairs are always in play); the properties are checked in float64."""
-import numpy as np
 import torch
 from hypothesis import given, settings, strategies as st
 
@@ -9,7 +8,7 @@ from sae_nb.core import check_finite, unit_norm
 from sae_nb.diagnosis import detection_f1, hungarian_match, mcc
 from sae_nb.metrics import nnls
 from sae_nb.neighbours import list_penalty, neighbour_lists
-from sae_nb.ortho import FORMS, ortsae_penalty, pair_penalty, phi
+from sae_nb.ortho import ortsae_penalty, pair_penalty, phi
 
 settings.register_profile("sae_nb", max_examples=40, deadline=None, derandomize=True)
 settings.load_profile("sae_nb")
