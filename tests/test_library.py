@@ -201,7 +201,7 @@ def test_shared_component_model_and_pair_bias_on_perfect_sae():
     sae = SAE(SAEConfig(16, len(F)), device="cpu")
     with torch.no_grad(): sae.W_dec[0] = F
     r = pair_bias(sae, src).iloc[0]
-    assert r.learned_cos == pytest.approx(0.35, abs=1e-5) and r.mcc == pytest.approx(1.0, abs=1e-5)
+    assert r.learned_cos == pytest.approx(0.35, abs=1e-5) and r.mcc_signed == pytest.approx(1.0, abs=1e-5)
     with pytest.raises(ValueError, match="cos must lie"):
         shared_component_model(1.0)
 
