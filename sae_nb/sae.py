@@ -290,7 +290,7 @@ class Trainer:
         self.step, self.hist = 0, History()
         self.decay_start, self.warm = int(cfg.n_steps * (1 - cfg.lr_decay_frac)), max(1, int(cfg.n_steps * cfg.l1_warmup_frac))
         self.rank = torch.distributed.get_rank() if _distributed() else 0
-        handlers = [o for o in (extra_loss,) if any(hasattr(o, e) for e in EVENTS)]
+        handlers = [extra_loss] if any(hasattr(extra_loss, e) for e in EVENTS) else []  # a penalty that also reacts to events
         self.callbacks = sorted([*callbacks, *handlers], key=lambda cb: getattr(cb, "order", 0))
 
     @property

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from sae_nb.core import CorruptFileError, load_checkpoint
+from sae_nb.core import CorruptFileError, load_checkpoint, make_generator
 from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
 
 TRAIN = r'''
@@ -155,7 +155,8 @@ def test_training_stops_at_the_first_non_finite_loss_and_bad_settings_are_refuse
     from sae_nb.data import toy_model
     fm, sae = toy_model(), SAE(SAEConfig(3, 3, l1_coeff=0.1), device="cpu")
     with pytest.raises(FloatingPointError, match=r"step 0: the reconstruction \(mse\) term of instance 0 is inf; the batch's largest \|activation\| is 1.5e\+30"):
-        train_sae(sae, lambda b: fm.sample(b)[0] * 1e30, TrainConfig(n_steps=5, progress=False))
+        g = make_generator(0)  # the batch, and so its largest |activation|, fixed
+        train_sae(sae, lambda b: fm.sample(b, g)[0] * 1e30, TrainConfig(n_steps=5, progress=False))
     with pytest.raises(FloatingPointError, match="the extra_loss term of instance 1 is nan"):
         train_sae(SAE(SAEConfig(3, 3, n_inst=2, l1_coeff=0.1), device="cpu"), fm, TrainConfig(n_steps=5, progress=False),
                   extra_loss=lambda s: torch.tensor([0.0, float("nan")]))
