@@ -17,7 +17,7 @@ sparse linear generator). Then, each in a fresh process:
   first epoch) and the cost of a checkpoint.
 
     .venv/bin/python benchmarks/memory_load.py                                   # sae_nb only
-    PYTHONPATH=. /tmp/slvenv/bin/python benchmarks/memory_load.py                # with SAELens and sparsify (see throughput_peers.py)
+    .venv/bin/python benchmarks/memory_load.py                # with SAELens and sparsify (the bench extra)
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 from pathlib import Path

@@ -24,8 +24,8 @@ Scores on the held-out set, per SAE, with `sae_lens.synthetic` functions: MCC (`
 Hungarian-matched |cos| of decoder rows and true directions), F1 / precision / recall of each latent as a detector of its
 best-matching feature (`ClassificationMetricsCalculator`), explained variance, L0 and dead latents.
 
-    PYTHONPATH=. /tmp/slvenv/bin/python benchmarks/synth_recovery.py                  # about 45 minutes on 2 CPU cores
-    PYTHONPATH=. /tmp/slvenv/bin/python benchmarks/synth_recovery.py --features 512 --d 64 --samples 100000   # smoke
+    .venv/bin/python benchmarks/synth_recovery.py                  # about 45 minutes on 2 CPU cores
+    .venv/bin/python benchmarks/synth_recovery.py --features 512 --d 64 --samples 100000   # smoke
 """
 import argparse, contextlib, io, json, math, sys, time
 import numpy as np
@@ -168,6 +168,6 @@ def main(argv=None):
     for name, r in tab.iterrows():
         print(f"{name:28s} " + "  ".join(f"{r[k, 'mean']:.3f} ± {r[k, 'std']:.3f}" for k in ("mcc", "f1", "ev")) +
               f"  {r['l0', 'mean']:5.1f} ± {r['l0', 'std']:.1f}  {r['dead', 'mean']:5.1%}  {r['seconds', 'mean']:6.0f}")
-    print("reproduce: PYTHONPATH=. /tmp/slvenv/bin/python benchmarks/synth_recovery.py " + " ".join(sys.argv[1:]))
+    print("reproduce: .venv/bin/python benchmarks/synth_recovery.py " + " ".join(sys.argv[1:]))
 
 if __name__ == "__main__": main()

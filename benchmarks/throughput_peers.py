@@ -8,16 +8,19 @@ uses real activations from an sae_nb store instead (e.g. SmolLM2 block 12, scale
 
 Trainers, each fp32 with Adam, 3 warm-up steps, then `--steps` timed steps on the same batches:
 - L1 (ReLU + L1): sae_nb `train_sae` (unit-norm decoder) | SAELens `SAETrainer` + `StandardTrainingSAE`
-- TopK (k = `--k`): sae_nb `train_sae` | SAELens `SAETrainer` + `TopKTrainingSAE` (with its aux loss)
+- TopK (k = `--k`): sae_nb `train_sae` with AuxK | SAELens `SAETrainer` + `TopKTrainingSAE` (with its aux loss)
   | sparsify `SparseCoder` stepped as sparsify's `Trainer` steps it (fused top-k encoder with a sparse backward,
   decoder renormalised and its parallel gradient removed; Adam, which sparsify offers as `optimizer="adam"`; sparsify's
   Trainer itself only trains on a model's hooked activations, so the loop is its inner step on our batches).
+- BatchTopK, JumpReLU, Matryoshka (BatchTopK with prefixes m/32, m/8, m/2, m): sae_nb `train_sae` (the k-sparse
+  ones with AuxK) | SAELens `SAETrainer` + `BatchTopKTrainingSAE` / `JumpReLUTrainingSAE` /
+  `MatryoshkaBatchTopKTrainingSAE` (same prefixes).
 Prints tokens/s per trainer and the ratio of sae_nb to each peer for the same architecture.
 
-SAELens and sparsify are not dependencies of sae_nb; put them in a side venv with torch pinned:
-    python3 -m venv /tmp/slvenv && /tmp/slvenv/bin/pip install -q -c <(echo torch==2.13.0) torch==2.13.0 sae-lens eai-sparsify
-    PYTHONPATH=. /tmp/slvenv/bin/python benchmarks/throughput_peers.py
-    PYTHONPATH=. /tmp/slvenv/bin/python benchmarks/throughput_peers.py --store results/stores/smollm2_L12 --widths 2048 16384
+SAELens and sparsify are not dependencies of sae_nb; they come with its `bench` extra (torch stays pinned):
+    .venv/bin/pip install -e ".[bench]"
+    .venv/bin/python benchmarks/throughput_peers.py --archs l1 topk batchtopk jumprelu matryoshka
+    .venv/bin/python benchmarks/throughput_peers.py --store results/stores/smollm2_L12 --widths 2048 16384
 """
 import argparse, contextlib, io, sys, time
 import torch
@@ -42,19 +45,24 @@ def tokens_per_s(run, batches, warmup=3):
     return (len(batches) - warmup) * len(batches[0]) / (time.perf_counter() - t)
 
 def sae_nb_trainer(d, m, arch, k, lr):
-    from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
-    sae = SAE(SAEConfig(d, m, activation="relu" if arch == "l1" else "topk", k=k if arch == "topk" else None, l1_coeff=1.0 if arch == "l1" else 0.0), device="cpu")
+    from sae_nb.sae import SAE, TrainConfig, arch_config, train_sae
+    sae = SAE(arch_config(arch, d, m, k, aux=arch not in ("l1", "jumprelu"), l1_init=1.0), device="cpu")
     def run(bs):
         it = iter(bs)
         train_sae(sae, lambda b: next(it), TrainConfig(n_steps=len(bs), batch_size=len(bs[0]), lr=lr, progress=False, l1_warmup_frac=0, lr_decay_frac=0))
     return run
 
 def saelens_trainer(d, m, arch, k, lr):
-    from sae_lens import StandardTrainingSAE, StandardTrainingSAEConfig, TopKTrainingSAE, TopKTrainingSAEConfig
+    import sae_lens as sl
     from sae_lens.config import SAETrainerConfig
     from sae_lens.training.sae_trainer import SAETrainer
-    sae = (StandardTrainingSAE(StandardTrainingSAEConfig(d_in=d, d_sae=m, l1_coefficient=1.0, device="cpu")) if arch == "l1"
-           else TopKTrainingSAE(TopKTrainingSAEConfig(d_in=d, d_sae=m, k=k, device="cpu")))
+    from sae_nb.sae import matryoshka_prefixes
+    sae = {"l1": lambda: sl.StandardTrainingSAE(sl.StandardTrainingSAEConfig(d_in=d, d_sae=m, l1_coefficient=1.0, device="cpu")),
+           "topk": lambda: sl.TopKTrainingSAE(sl.TopKTrainingSAEConfig(d_in=d, d_sae=m, k=k, device="cpu")),
+           "batchtopk": lambda: sl.BatchTopKTrainingSAE(sl.BatchTopKTrainingSAEConfig(d_in=d, d_sae=m, k=k, device="cpu")),
+           "jumprelu": lambda: sl.JumpReLUTrainingSAE(sl.JumpReLUTrainingSAEConfig(d_in=d, d_sae=m, device="cpu")),
+           "matryoshka": lambda: sl.MatryoshkaBatchTopKTrainingSAE(sl.MatryoshkaBatchTopKTrainingSAEConfig(d_in=d, d_sae=m, k=k, matryoshka_widths=matryoshka_prefixes(m), device="cpu")),
+          }[arch]()
     def run(bs):
         tr = SAETrainer(SAETrainerConfig(total_training_samples=len(bs) * len(bs[0]), train_batch_size_samples=len(bs[0]), device="cpu", lr=lr, lr_end=lr), sae, iter(bs))
         with contextlib.redirect_stderr(io.StringIO()): tr.fit()
@@ -74,7 +82,8 @@ def sparsify_trainer(d, m, arch, k, lr):
     return run
 
 TRAINERS = {"l1": {"sae_nb": sae_nb_trainer, "SAELens": saelens_trainer},
-            "topk": {"sae_nb": sae_nb_trainer, "SAELens": saelens_trainer, "sparsify": sparsify_trainer}}
+            "topk": {"sae_nb": sae_nb_trainer, "SAELens": saelens_trainer, "sparsify": sparsify_trainer},
+            **{a: {"sae_nb": sae_nb_trainer, "SAELens": saelens_trainer} for a in ("batchtopk", "jumprelu", "matryoshka")}}
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -111,11 +120,11 @@ def main(argv=None):
                 torch.manual_seed(0)
                 r = tokens_per_s(make(a.d, m, arch, a.k, a.lr), batches)
                 rows.append((m, arch, name, r))
-                print(f"width {m:6d} {arch:4s} {name:8s} {r:10,.0f} tokens/s", flush=True)
-    print("\nwidth  arch  trainer   tokens/s   sae_nb / this")
+                print(f"width {m:6d} {arch:10s} {name:8s} {r:10,.0f} tokens/s", flush=True)
+    print("\nwidth  arch        trainer   tokens/s   sae_nb / this")
     ours = {(m, arch): r for m, arch, name, r in rows if name == "sae_nb"}
     for m, arch, name, r in rows:
-        print(f"{m:5d}  {arch:4s}  {name:8s} {r:9,.0f}   {ours[m, arch] / r:5.2f}x")
-    print("reproduce: PYTHONPATH=. /tmp/slvenv/bin/python benchmarks/throughput_peers.py " + " ".join(sys.argv[1:]))
+        print(f"{m:5d}  {arch:10s}  {name:8s} {r:9,.0f}   {ours[m, arch] / r:5.2f}x")
+    print("reproduce: .venv/bin/python benchmarks/throughput_peers.py " + " ".join(sys.argv[1:]))
 
 if __name__ == "__main__": main()

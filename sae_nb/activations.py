@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
-from .core import CorruptFileError, atomic_write, check_finite, get_device, patch_to, sha256_file
+from .core import CorruptFileError, atomic_write, check_finite, fingerprint, get_device, patch_to, sha256_file
 
 # %% auto 0
 __all__ = ['KNOWN_MODELS', 'MANIFEST', 'STORE_VERSION', 'ByteTokenizer', 'LoadedModel', 'cache_root', 'load_model', 'parse_layer',
@@ -438,6 +438,10 @@ class StoreSampler:
             groups = [order[s:s + self.buffer_shards] for s in range(0, len(order), self.buffer_shards)]
             self._plans[epoch] = [(grp, sum(self.store.shards[i]["rows"] for i in grp) // self.batch_size) for grp in groups]
         return self._plans[epoch]
+
+    def fingerprint(self) -> str:
+        "What this sampler yields, for checkpoints: the store's spec and shard digests, the shards used, batch size, seed and scale (not its position)."
+        return fingerprint([repr(self.store.spec), self.store.shards, self.shards, self.batch_size, self.seed, self.scale, self.buffer_shards])
 
     def epoch_batches(self, epoch: int = 0) -> int: return sum(n for _, n in self._plan(epoch))
 

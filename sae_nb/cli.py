@@ -12,6 +12,7 @@ import torch
 from .core import get_device, set_seed
 from .toy import compare_dictionaries, boundary_from_losses, plot_decoder, plot_phase, run_toy, summarise_toy
 from .metrics import label_latents
+from .sae import ARCHS
 
 # %% auto 0
 __all__ = ['L1S', 'P3S', 'check_out', 'toy_job', 'llm_job', 'main']
@@ -78,8 +79,8 @@ def toy_job(out: str | Path = "results/toy", seeds: int = 10, steps: int = 3000,
 # %% ../nbs/98_cli.ipynb
 def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int | str = 12, text: str = "wiki", tokens: int = 48_000,
             width: int = 1024, seeds: int = 2, steps: int = 600, l0: float = 32.0, w_pair: float = 0.1, device: str | None = None,
-            log=print) -> pd.DataFrame:
-    "Extract activations, train plain and orthogonal SAEs at matched L0, write the comparison; returns the per-variant summary."
+            log=print, arch: str = "l1,topk", aux: bool = True) -> pd.DataFrame:
+    "Extract activations, train plain and orthogonal SAEs of each architecture in `arch` (comma-separated) at matched L0, write the comparison; returns the per-variant summary."
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from sae_nb.activations import load_model, extract_activations
@@ -88,6 +89,8 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     _need(width >= 2, f"--width must be >= 2, got {width}")
     _need(math.isfinite(l0) and 0 < l0 <= width, f"--l0 must be > 0 and at most --width ({width}), got {l0}")
     _need(math.isfinite(w_pair) and w_pair >= 0, f"--w-pair must be a finite number >= 0 (a negative weight would reward parallel latents), got {w_pair}")
+    archs = [a.strip() for a in arch.split(",") if a.strip()]
+    _need(bool(archs) and all(a in ARCHS for a in archs), f"--arch must be a comma-separated list of {', '.join(ARCHS)}, got {arch!r}")
     out = check_out(out); get_device(device)
     out.mkdir(parents=True, exist_ok=True)
     layer = int(layer) if str(layer).lstrip("-").isdigit() else layer
@@ -101,7 +104,7 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
                                 text=text, progress=False)
     log(f"{store} ({time.time() - t0:.0f}s)")
     tab = compare_variants(store, width, seeds=list(range(seeds)), target_l0=l0, w_pairs=(w_pair,), n_steps=steps, lm=lm, device=device,
-                           save_dir=out / "saes", penalty="lists", log=log)
+                           save_dir=out / "saes", penalty="lists", log=log, archs=archs, aux=aux, init_from_data=True)
     tab.to_csv(out / "compare.csv", index=False)
     cols = [c for c in ("fvu", "ce_recovered", "l0", "dead", "dense", "nn_cos", "pairs_above_tau", "composite") if c in tab]
     summary = tab.groupby("variant", sort=False)[cols].mean()
@@ -114,7 +117,7 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     fig.suptitle(f"{lm.name}, layer {store.spec.layer}: {width} latents, L0 {l0:g}, {seeds} seed(s), {steps} steps"); fig.tight_layout()
     fig.savefig(out / "compare.png", dpi=120); plt.close(fig)
     (out / "run.json").write_text(json.dumps(dict(model=lm.name, layer=store.spec.layer, tokens=len(store), width=width, seeds=seeds, steps=steps,
-                                                  l0=l0, w_pair=w_pair, device=str(lm.device), seconds=round(time.time() - t0, 1), torch=torch.__version__), indent=2))
+                                                  l0=l0, w_pair=w_pair, arch=archs, aux=aux, device=str(lm.device), seconds=round(time.time() - t0, 1), torch=torch.__version__), indent=2))
     log(f"\nwrote {', '.join(sorted(p.name for p in out.iterdir()))} to {out} in {time.time() - t0:.0f}s")
     return summary
 
@@ -138,13 +141,15 @@ def main(argv: list[str] | None = None) -> int:
     l.add_argument("--width", type=int, default=1024, help="SAE latents (default: 1024)")
     l.add_argument("--seeds", type=int, default=2, help="seeds per variant (default: 2)")
     l.add_argument("--steps", type=int, default=600, help="training steps (default: 600)")
-    l.add_argument("--l0", type=float, default=32.0, help="matched L0: L1 steered to it, TopK k = it (default: 32)")
+    l.add_argument("--arch", default="l1,topk", help=f"architectures to compare, comma-separated: {', '.join(ARCHS)} (default: l1,topk)")
+    l.add_argument("--no-aux", action="store_true", help="train the k-sparse architectures without AuxK")
+    l.add_argument("--l0", type=float, default=32.0, help="matched L0: L1 and JumpReLU steered to it, k = it for the k-sparse ones (default: 32)")
     l.add_argument("--w-pair", type=float, default=0.1, help="orthogonality hinge weight per pair (default: 0.1)")
     l.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "toy": toy_job(args.out, args.seeds, args.steps, args.device, args.quick)
-        else: llm_job(args.out, args.model, args.layer, args.text, args.tokens, args.width, args.seeds, args.steps, args.l0, args.w_pair, args.device)
+        else: llm_job(args.out, args.model, args.layer, args.text, args.tokens, args.width, args.seeds, args.steps, args.l0, args.w_pair, args.device, arch=args.arch, aux=not args.no_aux)
     except (ValueError, FileNotFoundError, ModuleNotFoundError) as e:
         print(f"sae-nb: error: {e}", file=sys.stderr); return 2
     return 0

@@ -12,7 +12,7 @@ from torch import Tensor
 # %% auto 0
 __all__ = ['def_device', 'get_device', 'patch_to', 'set_seed', 'make_generator', 'check_finite', 'check_shape', 'unit_norm',
            'remove_parallel_grad', 'sparse_csr', 'CorruptFileError', 'atomic_write', 'sha256_file', 'save_checkpoint',
-           'load_checkpoint']
+           'load_checkpoint', 'fingerprint']
 
 # %% ../nbs/00_core.ipynb
 def get_device(prefer: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None for the best available
@@ -163,3 +163,25 @@ def load_checkpoint(path: str | Path, map_location="cpu"):
     try: return torch.load(io.BytesIO(payload), map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         raise CorruptFileError(f"checkpoint {path} carries a Python object that is not a tensor, number, string, list or dict; sae_nb does not unpickle it (that could run code): {str(e).splitlines()[0][:200]}") from None
+
+# %% ../nbs/00_core.ipynb
+def fingerprint(obj, depth: int = 3) -> str | None:
+    "A SHA-256 of `obj`'s type and settings (see above); `None` for `None`."
+    if obj is None: return None
+    h = hashlib.sha256()
+    def feed(o, d):
+        if isinstance(o, torch.Tensor):
+            t = o.detach().cpu()
+            h.update(f"T{o.dtype}{tuple(o.shape)}".encode()); h.update((t.float() if t.dtype == torch.bfloat16 else t).numpy().tobytes()); return
+        if isinstance(o, (str, int, float, bool, type(None), torch.dtype, torch.Size)): h.update(repr(o).encode()); return
+        if isinstance(o, torch.Generator) or d < 0: h.update(type(o).__name__.encode()); return
+        if isinstance(o, (list, tuple)): h.update(b"["); [feed(v, d) for v in o]; h.update(b"]"); return
+        if isinstance(o, dict): h.update(b"{"); [(feed(str(k), d), feed(v, d)) for k, v in sorted(o.items(), key=lambda kv: str(kv[0]))]; h.update(b"}"); return
+        if hasattr(o, "fingerprint") and callable(o.fingerprint) and not isinstance(o, type): h.update(str(o.fingerprint()).encode()); return
+        h.update(f"{type(o).__module__}.{type(o).__qualname__}".encode())
+        if callable(o) and hasattr(o, "__code__"):   # a function: its code and what its closure captured
+            h.update(o.__code__.co_code); feed(list(o.__defaults__ or ()), d - 1)
+            feed([c.cell_contents for c in (o.__closure__ or ()) if not callable(c.cell_contents) or hasattr(c.cell_contents, "__dict__")], d - 1)
+        elif hasattr(o, "__dict__"): feed({k: v for k, v in vars(o).items() if not k.startswith("_") and not callable(v)}, d - 1)
+    feed(obj, depth)
+    return h.hexdigest()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_llm.ipynb 2
 from __future__ import annotations
-import json, time
+import hashlib, json, time
 from pathlib import Path
 from typing import NamedTuple, Sequence
 import numpy as np
@@ -12,13 +12,14 @@ import pandas as pd
 import torch
 from torch import Tensor
 from .core import CorruptFileError, atomic_write, get_device, unit_norm
-from .sae import SAE, History, SAEConfig, TrainConfig, train_sae
+from .sae import SAE, History, SAEConfig, TrainConfig, arch_config, train_sae
 from .metrics import decoder_geometry, nnls
 from .activations import ActivationStore, LoadedModel, StoreSampler
 
 # %% auto 0
-__all__ = ['split_shards', 'StoreRun', 'train_store', 'composite_latents', 'splice_ce', 'evaluate_sae', 'top_activations',
-           'latent_browser', 'fold_scale', 'save_saelens', 'load_saelens', 'compare_variants', 'sweep_store_widths']
+__all__ = ['ARCH_NAMES', 'split_shards', 'StoreRun', 'train_store', 'composite_latents', 'splice_ce', 'evaluate_sae',
+           'top_activations', 'latent_browser', 'fold_scale', 'save_saelens', 'load_saelens', 'compare_variants',
+           'sweep_store_widths']
 
 # %% ../nbs/09_llm.ipynb
 def split_shards(store: ActivationStore, holdout: int = 1) -> tuple[list[int], list[int]]:
@@ -33,22 +34,23 @@ class StoreRun(NamedTuple):
     sampler: StoreSampler # the training batches; `.scale` is the activation scale the SAE was trained at
     history: History
 
-def train_store(store: ActivationStore, width: int, seeds: Sequence[int] = (0,), activation: str = "relu", target_l0: float | None = 32.0,
+def train_store(store: ActivationStore, width: int, seeds: Sequence[int] = (0,),
+                activation: str = "relu", # an architecture of `ARCHS` ("relu" = "l1")
+                target_l0: float | None = 32.0,
                 k: int | None = None, l1_init: float = 1.0, n_steps: int = 2000, batch_size: int = 1024, lr: float = 1e-3,
                 resample_every: int | None = 500, extra_loss=None, holdout: int = 1, seed: int = 0, device=None,
                 checkpoint: str | Path | None = None, checkpoint_every: int = 500, progress: bool = False,
                 amp: bool | None = None, # bf16 autocast; default: on for CUDA, off on CPU
-                compile: bool = False) -> StoreRun:
+                compile: bool = False,
+                aux: bool = False, # AuxK (k-sparse architectures)
+                init_from_data: bool = False) -> StoreRun:
     "Train `len(seeds)` SAEs of `width` latents on the store's training shards; returns `StoreRun(sae, sampler, history)`."
-    if activation not in ("relu", "topk"): raise ValueError(f"activation must be 'relu' or 'topk', got {activation!r}")
     dev = get_device(device)
     train, _ = split_shards(store, holdout)
     smp = StoreSampler(store, batch_size, seed=seed, shards=train, device=dev)
-    if activation == "topk": k = k or max(1, round(target_l0))
-    sae = SAE(SAEConfig(store.d, width, n_inst=len(seeds), activation=activation, k=k if activation == "topk" else None,
-                        l1_coeff=l1_init if activation == "relu" else 0.0, seed=[int(s) for s in seeds]), device=dev)
-    cfg = TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every, progress=progress,
-                      target_l0=target_l0 if activation == "relu" else None, amp=(dev.type == "cuda") if amp is None else amp, compile=compile)
+    sae = SAE(arch_config(activation, store.d, width, k or target_l0 or 1, n_inst=len(seeds), seed=[int(s) for s in seeds], aux=aux, l1_init=l1_init), device=dev)
+    cfg = TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every, progress=progress, init_from_data=init_from_data,
+                      target_l0=target_l0 if sae.cfg.steered else None, amp=(dev.type == "cuda") if amp is None else amp, compile=compile)
     hist = train_sae(sae, smp, cfg, extra_loss=extra_loss, checkpoint=checkpoint, checkpoint_every=checkpoint_every)
     return StoreRun(sae, smp, hist)
 
@@ -161,70 +163,95 @@ def fold_scale(sae: SAE, scale: float, inst: int = 0) -> dict[str, Tensor]:
 # %% ../nbs/09_llm.ipynb
 def save_saelens(sae: SAE, path: str | Path, inst: int = 0, scale: float = 1.0, model_name: str = "", layer: int | None = None,
                  context_size: int | None = None, dataset: str = "", extra: dict | None = None) -> Path:
-    "Write instance `inst` as a SAELens SAE folder (cfg.json + sae_weights.safetensors), activation scale folded in."
+    "Write instance `inst` as a SAELens SAE folder (cfg.json + sae_weights.safetensors), activation scale folded in. ReLU+L1 is SAELens's `standard`, TopK its `topk`; JumpReLU, BatchTopK and Matryoshka are `jumprelu` (BatchTopK's threshold is one value for every latent, as SAELens saves its own `batchtopk`)."
     from safetensors.torch import save as st_save
     path = Path(path)
-    topk = sae.cfg.activation == "topk"
+    c = sae.cfg
+    arch = {"relu": "standard", "topk": "topk"}.get(c.activation, "jumprelu")
+    w = fold_scale(sae, scale, inst)
+    if c.activation == "jumprelu": w["threshold"] = sae.log_threshold[inst].detach().exp().float().cpu().contiguous()   # the pre-activations are unchanged by the fold
+    if c.activation == "batchtopk": w["threshold"] = sae.threshold[inst].detach().clamp_min(0).float().cpu().expand(c.d_sae).contiguous()
     hook = f"blocks.{layer}.hook_resid_post" if layer is not None else ""
     meta = dict(model_name=model_name, hook_name=hook, hook_head_index=None, prepend_bos=True, context_size=context_size,
                 dataset_path=dataset, model_from_pretrained_kwargs={}, sae_lens_training_version=None)
-    cfg = dict(architecture="topk" if topk else "standard", d_in=sae.cfg.d_in, d_sae=sae.cfg.d_sae, dtype="float32", device="cpu",
+    cfg = dict(architecture=arch, d_in=c.d_in, d_sae=c.d_sae, dtype="float32", device="cpu",
                apply_b_dec_to_input=True, normalize_activations="none", reshape_activations="none", metadata=meta,
                # the flat fields older SAELens versions read
                model_name=model_name, hook_name=hook, hook_layer=layer if layer is not None else -1, hook_head_index=None,
                context_size=context_size, prepend_bos=True, dataset_path=dataset, finetuning_scaling_factor=False,
-               activation_fn_str="topk" if topk else "relu", activation_fn_kwargs={"k": sae.cfg.k} if topk else {},
-               sae_nb=dict(activation_scale=scale, decoder_norm=sae.cfg.decoder_norm, **(extra or {})))
-    if topk: cfg["k"] = sae.cfg.k
-    atomic_write(path / "sae_weights.safetensors", st_save(fold_scale(sae, scale, inst)))
+               activation_fn_str="topk" if arch == "topk" else "relu", activation_fn_kwargs={"k": c.k} if arch == "topk" else {},
+               sae_nb=dict(activation_scale=scale, decoder_norm=c.decoder_norm, activation=c.activation, prefixes=c.prefixes, k=c.k, **(extra or {})))
+    if arch == "topk": cfg["k"] = c.k
+    blob = st_save(w)
+    cfg["sae_nb"]["weights_sha256"] = hashlib.sha256(blob).hexdigest()   # load_saelens checks files sae_nb wrote
+    atomic_write(path / "sae_weights.safetensors", blob)
     atomic_write(path / "cfg.json", json.dumps(cfg, indent=1).encode())
     return path
 
 # %% ../nbs/09_llm.ipynb
 def load_saelens(path: str | Path, device=None) -> tuple[SAE, dict]:
-    "Read a SAELens SAE folder (standard or topk) into a one-instance `SAE` that takes raw activations; returns (sae, cfg)."
+    "Read a SAELens SAE folder (standard, topk, jumprelu; also the older flat configs) into a one-instance `SAE` that takes raw activations; returns (sae, cfg). Fields sae_nb cannot honour are refused by name; non-finite weights and, for files sae_nb wrote, a checksum mismatch are refused."
     from safetensors.torch import load as st_load
     path = Path(path)
     for f in ("cfg.json", "sae_weights.safetensors"):
         if not (path / f).exists(): raise FileNotFoundError(f"{path} is not a SAELens SAE folder: {f} is missing")
     try: cfg = json.loads((path / "cfg.json").read_text())
     except json.JSONDecodeError as e: raise CorruptFileError(f"{path / 'cfg.json'} is not valid JSON: {e}") from None
-    try: w = st_load((path / "sae_weights.safetensors").read_bytes())
+    blob = (path / "sae_weights.safetensors").read_bytes()
+    want_sha = (cfg.get("sae_nb") or {}).get("weights_sha256")
+    if want_sha and hashlib.sha256(blob).hexdigest() != want_sha: raise CorruptFileError(f"{path / 'sae_weights.safetensors'} does not match the checksum sae_nb wrote in cfg.json: the file was changed or damaged")
+    try: w = st_load(blob)
     except Exception as e: raise CorruptFileError(f"{path / 'sae_weights.safetensors'} is truncated or corrupt: {e}") from None
     arch = cfg.get("architecture", "standard")
-    if arch not in ("standard", "topk"): raise ValueError(f"architecture {arch!r} is not supported (standard, topk)")
+    if arch == "standard" and cfg.get("activation_fn_str") == "topk": arch = "topk"   # SAELens < 6 wrote TopK SAEs this way
+    if arch not in ("standard", "topk", "jumprelu"): raise ValueError(f"{path}: architecture {arch!r} is not supported (standard, topk, jumprelu)")
+    if cfg.get("activation_fn_str", "relu") not in ("relu", "topk"): raise ValueError(f"{path}: activation_fn_str {cfg['activation_fn_str']!r} is not supported (relu, topk)")
+    for key, ok in (("normalize_activations", ("none", None)), ("reshape_activations", ("none", None)), ("hook_head_index", (None,)), ("finetuning_scaling_factor", (False, None))):
+        if cfg.get(key) not in ok: raise ValueError(f"{path}: {key}={cfg[key]!r} is not supported by sae_nb (only {ok[0]!r}); fold it into the weights first")
     d_in, d_sae = int(cfg["d_in"]), int(cfg["d_sae"])
-    want = dict(W_enc=(d_in, d_sae), b_enc=(d_sae,), W_dec=(d_sae, d_in), b_dec=(d_in,))
+    want = dict(W_enc=(d_in, d_sae), b_enc=(d_sae,), W_dec=(d_sae, d_in), b_dec=(d_in,), **({"threshold": (d_sae,)} if arch == "jumprelu" else {}))
     for key, shape in want.items():
         if key not in w: raise CorruptFileError(f"{path}: weights lack {key!r} (have {sorted(w)})")
         if tuple(w[key].shape) != shape: raise CorruptFileError(f"{path}: {key} has shape {tuple(w[key].shape)}, cfg.json implies {shape}")
+        if not torch.isfinite(w[key]).all(): raise CorruptFileError(f"{path}: {key} holds NaN or infinite values")
+    w = {k: w[k].float() for k in want}
+    if not cfg.get("apply_b_dec_to_input", True): w["b_enc"] = w["b_enc"] + w["b_dec"] @ w["W_enc"]   # sae_nb always encodes x - b_dec: fold the difference into b_enc
     k = cfg.get("k") or (cfg.get("activation_fn_kwargs") or {}).get("k")
-    sae = SAE(SAEConfig(d_in, d_sae, activation="topk" if arch == "topk" else "relu", k=int(k) if arch == "topk" else None,
-                        decoder_norm="weighted"), device=get_device(device))
+    act = dict(standard="relu", topk="topk", jumprelu="jumprelu")[arch]
+    sae = SAE(SAEConfig(d_in, d_sae, activation=act, k=int(k) if arch == "topk" else None, decoder_norm="weighted"), device=get_device(device))
     with torch.no_grad():
-        for key in want: getattr(sae, key).copy_(w[key].to(sae.device)[None])
+        for key in ("W_enc", "b_enc", "W_dec", "b_dec"): getattr(sae, key).copy_(w[key].to(sae.device)[None])
+        if arch == "jumprelu": sae.log_threshold.copy_(w["threshold"].clamp_min(1e-30).log().to(sae.device)[None])   # a threshold of 0 acts as ReLU either way
     return sae, cfg
 
 # %% ../nbs/09_llm.ipynb
+ARCH_NAMES = dict(l1="L1", topk="TopK", batchtopk="BatchTopK", jumprelu="JumpReLU", matryoshka="Matryoshka")
+
 def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], target_l0: float = 32.0, w_pairs: Sequence[float] = (0.1,),
                      tau: float = 0.3, n_steps: int = 2000, batch_size: int = 1024, lr: float = 1e-3, lm: LoadedModel | None = None,
-                     device=None, save_dir: str | Path | None = None, penalty: str = "exact", log=print) -> pd.DataFrame:
-    "L1 (steered to `target_l0`) and TopK (k = target), each plain and with the hinge penalty at each per-pair weight (`penalty`: 'exact' tiled, or 'lists': neighbour lists, k = 16, refreshed every 25 steps); `evaluate_sae` rows. With `save_dir`, each variant's first seed is saved there in the SAELens format."
+                     device=None, save_dir: str | Path | None = None, penalty: str = "exact", log=print,
+                     archs: Sequence[str] = ("l1", "topk"), # architectures of `ARCHS`
+                     aux: bool = False, # AuxK for the k-sparse ones
+                     init_from_data: bool = False) -> pd.DataFrame:
+    "Each architecture at matched L0 (L1 and JumpReLU steered to `target_l0`, the k-sparse ones with k = target), plain and with the hinge penalty at each per-pair weight (`penalty`: 'exact' tiled, or 'lists': neighbour lists, k = 16, refreshed every 25 steps); `evaluate_sae` rows. With `save_dir`, each variant's first seed is saved there in the SAELens format."
     from sae_nb.ortho import ortho_loss
     from sae_nb.neighbours import NeighbourPenalty
     if penalty not in ("exact", "lists"): raise ValueError(f"penalty must be 'exact' or 'lists', got {penalty!r}")
     tabs = []
-    for act in ("relu", "topk"):
+    for arch in archs: arch_config(arch, store.d, width, target_l0, aux=aux and arch not in ("l1", "relu", "jumprelu"))   # every name and setting checked before any training
+    for arch in archs:
         for w in (0.0, *w_pairs):
             t0 = time.perf_counter()
             W = w * width * (width - 1)
             extra = None if not w else ortho_loss(W, "hinge", 2.0, tau) if penalty == "exact" else NeighbourPenalty(W, k=min(16, width - 1), refresh_every=25, tau=tau)
-            sae, smp, _ = train_store(store, width, seeds, act, target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, extra_loss=extra, device=device)
+            ks = arch not in ("l1", "relu", "jumprelu")
+            sae, smp, _ = train_store(store, width, seeds, arch, target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, extra_loss=extra, device=device,
+                                      aux=aux and ks, init_from_data=init_from_data)
             ev = evaluate_sae(sae, store, smp.scale, lm=lm)
-            name = ("L1" if act == "relu" else "TopK") + (f" + hinge (w_pair={w:g})" if w else "")
+            name = ARCH_NAMES["l1" if arch == "relu" else arch] + (" + AuxK" if aux and ks else "") + (f" + hinge (w_pair={w:g})" if w else "")
             ev.insert(0, "variant", name); ev.insert(1, "seed", list(seeds)); ev["seconds"] = time.perf_counter() - t0
             if save_dir is not None:
-                slug = name.lower().replace(" + hinge (w_pair=", "_hinge").replace(")", "").replace(" ", "")
+                slug = name.lower().replace(" + hinge (w_pair=", "_hinge").replace(" + auxk", "_auxk").replace(")", "").replace(" ", "")
                 save_saelens(sae, Path(save_dir) / slug, inst=0, scale=smp.scale, model_name=store.spec.model, layer=store.spec.layer,
                              context_size=store.spec.ctx_len, dataset=store.spec.text, extra=dict(variant=name, target_l0=target_l0))
             tabs.append(ev); log(f"{name}: {time.perf_counter() - t0:.0f}s, FVU {ev.fvu.mean():.3f}, L0 {ev.l0.mean():.1f}")

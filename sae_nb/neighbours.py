@@ -7,7 +7,7 @@ from __future__ import annotations
 import math, time
 import torch
 from torch import Tensor
-from .core import make_generator, patch_to, sparse_csr, unit_norm
+from .core import fingerprint, make_generator, patch_to, sparse_csr, unit_norm
 from .sae import Callback
 from .ortho import phi, check_penalty_args, check_weight
 
@@ -131,6 +131,11 @@ class NeighbourPenalty(Callback):
         self.tile, self.proj_dim, self.g, self.scan_dtype = tile, proj_dim, make_generator(seed), scan_dtype
         self.target_recall, self.min_every, self.max_every = target_recall, min_every, max_every
         self.idx, self.pattern, self.calls, self.next_refresh, self.log = None, None, 0, 0, []
+
+    def fingerprint(self) -> str:
+        "Its settings, for checkpoints (not its lists or refresh log)."
+        return fingerprint([self.weight, self.k, self.refresh_every, self.form, self.p, self.tau, self.tile, self.proj_dim, str(self.scan_dtype),
+                            self.target_recall, self.min_every, self.max_every])
 
     @torch.no_grad()
     def refresh(self, W_dec: Tensor, cause: str = "interval"):

@@ -1,4 +1,4 @@
-"""Faults a long run meets for real: the process SIGKILLed mid-training, mid-checkpoint-write and mid-extraction, a
+"""Faults a long run meets for real (and a reused checkpoint path, which must not hand one run another run's SAE): the process SIGKILLed mid-training, mid-checkpoint-write and mid-extraction, a
 file-size limit hit while checkpointing (what a full disk looks like to the writer), and bad data. Killed runs are
 separate processes that kill themselves with SIGKILL at a fixed point, so no Python cleanup runs; straight and resumed
 runs are separate processes too, with one thread each, so their floating point is comparable bit for bit."""
@@ -176,3 +176,19 @@ def test_penalty_weights_must_be_finite_and_non_negative():
                  lambda w: FrozenBatch(SAE(SAEConfig(4, 8), device="cpu"), w, n_groups=2, n_steps=10)):
         for w in (-1.0, float("nan"), float("inf"), torch.tensor([0.1, -0.1])):
             with pytest.raises(ValueError, match="penalty weight must be finite and >= 0"): make(w)
+
+
+def test_a_reused_checkpoint_path_is_refused_for_other_data_or_penalty(tmp_path):
+    "Issue 17.1: a sweep over toy_model(p3=...) reusing one checkpoint file used to get the first run's finished SAE for every setting."
+    from sae_nb.data import toy_model
+    from sae_nb.ortho import ortho_loss
+    ck, cfg = tmp_path / "sweep.ck", TrainConfig(n_steps=20, batch_size=64, progress=False)
+    fresh = lambda: SAE(SAEConfig(3, 4, l1_coeff=0.1), device="cpu")
+    train_sae(fresh(), toy_model(p3=0.01), cfg, checkpoint=ck)
+    with pytest.raises(CorruptFileError, match="written by a run with other data"): train_sae(fresh(), toy_model(p3=0.02), cfg, checkpoint=ck)
+    with pytest.raises(CorruptFileError, match="written by a run with other extra_loss"): train_sae(fresh(), toy_model(p3=0.01), cfg, extra_loss=ortho_loss(1.0), checkpoint=ck)
+    again = fresh(); train_sae(again, toy_model(p3=0.01), cfg, checkpoint=ck)   # the same run still resumes (here: is already done)
+    ck2 = tmp_path / "pen.ck"
+    train_sae(fresh(), toy_model(p3=0.01), cfg, extra_loss=ortho_loss(1.0), checkpoint=ck2)
+    with pytest.raises(CorruptFileError, match="other extra_loss"): train_sae(fresh(), toy_model(p3=0.01), cfg, extra_loss=ortho_loss(2.0), checkpoint=ck2)
+    train_sae(fresh(), toy_model(p3=0.01), cfg, extra_loss=ortho_loss(1.0), checkpoint=ck2)
