@@ -16,8 +16,8 @@ from .core import CorruptFileError, atomic_write, check_finite, fingerprint, get
 
 # %% auto 0
 __all__ = ['KNOWN_MODELS', 'MANIFEST', 'STORE_VERSION', 'ByteTokenizer', 'LoadedModel', 'cache_root', 'load_model', 'parse_layer',
-           'layer_acts', 'wiki_docs', 'hf_docs', 'text_docs', 'token_sequences', 'StoreSpec', 'ActivationStore',
-           'extract_activations', 'write_store', 'StoreSampler']
+           'layer_acts', 'wiki_docs', 'hf_docs', 'text_files', 'text_docs', 'token_sequences', 'StoreSpec',
+           'ActivationStore', 'extract_activations', 'write_store', 'StoreSampler']
 
 # %% ../nbs/08_activations.ipynb
 KNOWN_MODELS = ("smollm2", "minilm", "tiny-gpt2")
@@ -203,6 +203,24 @@ def hf_docs(spec: str) -> list[str]:
     return [t for t in ds[column] if isinstance(t, str) and t.strip()]
 
 # %% ../nbs/08_activations.ipynb
+def text_files(source: str | Path) -> list[Path]:
+    "The .txt files a path source names, checked before any work: a file, or a folder holding at least one; an empty source is refused (it would read the current folder)."
+    if not str(source).strip(): raise ValueError("the text source is empty: give 'wiki', 'hf:NAME', a .txt file or a folder of them")
+    p = Path(source)
+    if p.is_dir(): files = sorted(p.glob("*.txt"))
+    elif p.is_file(): files = [p]
+    else: raise FileNotFoundError(f"text source {str(source)!r} is not 'wiki', a .txt file or a folder of them")
+    if not files: raise ValueError(f"no .txt files in {p}")
+    return files
+
+def _read_text(f: Path) -> str:
+    "A file's text as UTF-8, or a `ValueError` naming the file and where it stops being text (a binary file would train on replacement characters)."
+    raw = f.read_bytes()
+    nul = raw.find(b"\x00", 0, 1 << 20)
+    if nul >= 0: raise ValueError(f"{f} holds NUL bytes (the first at byte {nul}): it looks like a binary file, not text")
+    try: return raw.decode("utf-8")
+    except UnicodeDecodeError as e: raise ValueError(f"{f} is not UTF-8 text (invalid byte at offset {e.start}); convert it or leave it out") from None
+
 def text_docs(source: str | Path | Sequence[str] = "wiki") -> list[str]:
     "Documents from 'wiki', 'hf:NAME[:SPLIT[:COLUMN]]', a .txt file, a folder of .txt files, or a list of strings."
     if isinstance(source, (list, tuple)):
@@ -210,13 +228,9 @@ def text_docs(source: str | Path | Sequence[str] = "wiki") -> list[str]:
         return list(source)
     if source == "wiki": return wiki_docs()
     if isinstance(source, str) and source.startswith("hf:"): return hf_docs(source)
-    p = Path(source)
-    if p.is_dir(): files = sorted(p.glob("*.txt"))
-    elif p.is_file(): files = [p]
-    else: raise FileNotFoundError(f"text source {str(source)!r} is not 'wiki', a .txt file or a folder of them")
-    if not files: raise ValueError(f"no .txt files in {p}")
-    docs = [d.strip() for f in files for d in re.split(r"\n\s*\n", f.read_text(encoding="utf-8", errors="replace")) if d.strip()]
-    if not docs: raise ValueError(f"text source {p} holds no text")
+    files = text_files(source)
+    docs = [d.strip() for f in files for d in re.split(r"\n\s*\n", _read_text(f)) if d.strip()]
+    if not docs: raise ValueError(f"text source {source} holds no text")
     return docs
 
 # %% ../nbs/08_activations.ipynb

@@ -5,17 +5,19 @@
 # %% ../nbs/98_cli.ipynb 2
 from __future__ import annotations
 import argparse, json, math, os, sys, time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Sequence
 import matplotlib
 import pandas as pd
 import torch
-from .core import get_device, set_seed
+from .core import _alive, atomic_write, get_device, set_seed
 from .toy import compare_dictionaries, boundary_from_losses, plot_decoder, plot_phase, run_toy, summarise_toy
 from .metrics import label_latents
 from .sae import ARCHS
 
 # %% auto 0
-__all__ = ['L1S', 'P3S', 'check_out', 'toy_job', 'llm_job', 'main']
+__all__ = ['L1S', 'P3S', 'TOY_OUTPUTS', 'check_out', 'own_out', 'toy_job', 'llm_job', 'main']
 
 # %% ../nbs/98_cli.ipynb
 def _need(ok: bool, msg: str):
@@ -30,6 +32,36 @@ def check_out(out: str | Path) -> Path:
     _need(os.access(probe, os.W_OK | os.X_OK), f"--out {out}: no permission to write in {probe}")
     return out
 
+# %% ../nbs/98_cli.ipynb
+@contextmanager
+def own_out(out: Path, settings: dict, outputs: Sequence[str]):
+    "Hold `out` for one run: a lock file refuses a second live run, a `run.json` with other settings refuses a re-run with them, this run's old `outputs` are removed first, and `run.json` says running / failed / complete."
+    out.mkdir(parents=True, exist_ok=True)
+    lock = out / ".sae-nb.lock"
+    try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        try: pid = int(lock.read_text().strip() or 0)
+        except (ValueError, OSError): pid = 0
+        _need(not (pid and _alive(pid)), f"--out {out} is in use by another sae-nb run (pid {pid}); wait for it or pick another folder")
+        lock.unlink(missing_ok=True); fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)   # its writer is gone: take it over
+    os.write(fd, str(os.getpid()).encode()); os.close(fd)
+    try:
+        prev = out / "run.json"
+        if prev.exists():
+            try: old = json.loads(prev.read_text()).get("settings")
+            except (json.JSONDecodeError, AttributeError): old = None
+            diff = {k: (old.get(k), v) for k, v in settings.items() if old.get(k) != v} if isinstance(old, dict) else {}
+            _need(not diff, f"--out {out} holds a run with other settings ({', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in diff.items())}); pick another folder or delete it")
+        for name in outputs: (out / name).unlink(missing_ok=True)   # no stale result next to new ones if this run fails
+        run = dict(settings=settings, status="running", pid=os.getpid(), torch=torch.__version__)
+        atomic_write(prev, json.dumps(run, indent=2).encode())
+        try: yield run
+        except BaseException as e:
+            atomic_write(prev, json.dumps(dict(run, status="failed", error=f"{type(e).__name__}: {e}"[:500]), indent=2).encode()); raise
+        atomic_write(prev, json.dumps(dict(run, status="complete"), indent=2).encode())
+    finally: lock.unlink(missing_ok=True)
+
+# %% ../nbs/98_cli.ipynb
 L1S = (0.02, 0.05, 0.1, 0.2, 0.4)
 P3S = (0.0025, 0.005, 0.01, 0.02, 0.04, 0.08)
 
@@ -37,11 +69,16 @@ def toy_job(out: str | Path = "results/toy", seeds: int = 10, steps: int = 3000,
             quick: bool = False, log=print) -> pd.DataFrame:
     "Run the toy experiment, write tables and plots under `out`, return the summary table."
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     _need(seeds >= 1, f"--seeds must be >= 1, got {seeds}"); _need(steps >= 1, f"--steps must be >= 1, got {steps}")
     out, dev = check_out(out), get_device(device)
     l1s, p3s = (L1S[::2], P3S[::2]) if quick else (L1S, P3S)
-    out.mkdir(parents=True, exist_ok=True)
+    with own_out(out, dict(job="toy", seeds=seeds, steps=steps, quick=quick), TOY_OUTPUTS) as run:
+        return _toy(out, dev, seeds, steps, quick, l1s, p3s, run, log)
+
+TOY_OUTPUTS = ("dictionary_losses.csv", "toy_results.csv", "summary.csv", "phase.png", "decoders.png")
+
+def _toy(out, dev, seeds, steps, quick, l1s, p3s, run, log):
+    import matplotlib.pyplot as plt
     set_seed(0); t0 = time.time()
     log(f"sae-nb toy: {len(l1s)} L1 weights x {len(p3s)} f3 rates x {seeds} seeds, {steps} steps, device={dev}")
     dl = compare_dictionaries(l1s, p3s, width=3, p_both=0.3, p_solo=0.1, n=4000 if quick else 20_000)
@@ -71,9 +108,8 @@ def toy_job(out: str | Path = "results/toy", seeds: int = 10, steps: int = 3000,
     fig, axs = plt.subplots(1, max(1, len(ex)), figsize=(4.2 * max(1, len(ex)), 2.2), squeeze=False)
     for ax, r in zip(axs[0], ex): plot_decoder(sae, fm, int(r.inst), ax, labels=labels, title=f"{r.outcome}\nλ={r.l1}, p3={r.p3}, seed={r.seed}")
     fig.tight_layout(); fig.savefig(out / "decoders.png", dpi=120); plt.close(fig)
-    (out / "run.json").write_text(json.dumps(dict(seeds=seeds, steps=steps, device=str(dev), quick=quick, l1s=list(l1s), p3s=list(p3s),
-                                                  seconds=round(time.time() - t0, 1), torch=torch.__version__), indent=2))
-    log(f"\nwrote {', '.join(sorted(p.name for p in out.iterdir()))} to {out} in {time.time() - t0:.0f}s")
+    run.update(device=str(dev), l1s=list(l1s), p3s=list(p3s), seconds=round(time.time() - t0, 1))
+    log(f"\nwrote {', '.join(sorted(p.name for p in out.iterdir() if not p.name.startswith('.')))} to {out} in {time.time() - t0:.0f}s")
     return summary
 
 # %% ../nbs/98_cli.ipynb
@@ -82,9 +118,7 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
             log=print, arch: str = "l1,topk", aux: bool = True) -> pd.DataFrame:
     "Extract activations, train plain and orthogonal SAEs of each architecture in `arch` (comma-separated) at matched L0, write the comparison; returns the per-variant summary."
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sae_nb.activations import load_model, extract_activations
-    from sae_nb.llm import compare_variants
+    from sae_nb.activations import text_files
     for name, v in (("--seeds", seeds), ("--steps", steps), ("--tokens", tokens)): _need(v >= 1, f"{name} must be >= 1, got {v}")
     _need(width >= 2, f"--width must be >= 2, got {width}")
     _need(math.isfinite(l0) and 0 < l0 <= width, f"--l0 must be > 0 and at most --width ({width}), got {l0}")
@@ -92,7 +126,15 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     archs = [a.strip() for a in arch.split(",") if a.strip()]
     _need(bool(archs) and all(a in ARCHS for a in archs), f"--arch must be a comma-separated list of {', '.join(ARCHS)}, got {arch!r}")
     out = check_out(out); get_device(device)
-    out.mkdir(parents=True, exist_ok=True)
+    if text != "wiki" and not text.startswith("hf:"): text_files(text)   # an empty or missing text source is named before the model loads
+    settings = dict(job="llm", model=model, layer=str(layer), text=str(text), tokens=tokens, width=width, seeds=seeds, steps=steps, l0=l0, w_pair=w_pair, arch=archs, aux=aux)
+    with own_out(out, settings, ("compare.csv", "compare.png")) as run:
+        return _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log)
+
+def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log):
+    import matplotlib.pyplot as plt
+    from sae_nb.activations import load_model, extract_activations
+    from sae_nb.llm import compare_variants
     layer = int(layer) if str(layer).lstrip("-").isdigit() else layer
     t0 = time.time()
     lm = load_model(model, device)
@@ -116,9 +158,8 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
         if ax is not axs[0]: ax.set_yticklabels([])
     fig.suptitle(f"{lm.name}, layer {store.spec.layer}: {width} latents, L0 {l0:g}, {seeds} seed(s), {steps} steps"); fig.tight_layout()
     fig.savefig(out / "compare.png", dpi=120); plt.close(fig)
-    (out / "run.json").write_text(json.dumps(dict(model=lm.name, layer=store.spec.layer, tokens=len(store), width=width, seeds=seeds, steps=steps,
-                                                  l0=l0, w_pair=w_pair, arch=archs, aux=aux, device=str(lm.device), seconds=round(time.time() - t0, 1), torch=torch.__version__), indent=2))
-    log(f"\nwrote {', '.join(sorted(p.name for p in out.iterdir()))} to {out} in {time.time() - t0:.0f}s")
+    run.update(model_name=lm.name, layer_index=store.spec.layer, store_tokens=len(store), device=str(lm.device), seconds=round(time.time() - t0, 1))
+    log(f"\nwrote {', '.join(sorted(p.name for p in out.iterdir() if not p.name.startswith('.')))} to {out} in {time.time() - t0:.0f}s")
     return summary
 
 # %% ../nbs/98_cli.ipynb

@@ -192,3 +192,30 @@ def test_a_reused_checkpoint_path_is_refused_for_other_data_or_penalty(tmp_path)
     train_sae(fresh(), toy_model(p3=0.01), cfg, extra_loss=ortho_loss(1.0), checkpoint=ck2)
     with pytest.raises(CorruptFileError, match="other extra_loss"): train_sae(fresh(), toy_model(p3=0.01), cfg, extra_loss=ortho_loss(2.0), checkpoint=ck2)
     train_sae(fresh(), toy_model(p3=0.01), cfg, extra_loss=ortho_loss(1.0), checkpoint=ck2)
+
+
+def test_out_folder_has_one_owner(tmp_path):
+    """Issue 17.5: two runs into one --out both exited 0 (last writer wins); a failed re-run left the old results next to
+    new ones. Now a live run's lock (here held by a real other process) refuses a second run, a folder holding a run with
+    other settings is refused, a dead run's lock is taken over, and a failed run says so in run.json with its old
+    tables removed."""
+    import json, os, time
+    from sae_nb.cli import main, own_out
+    out = tmp_path / "toy"
+    assert main(["toy", "--out", str(out), "--seeds", "1", "--steps", "20", "--quick", "--device", "cpu"]) == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "complete" and run["settings"]["steps"] == 20 and not (out / ".sae-nb.lock").exists()
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (out / ".sae-nb.lock").write_text(str(holder.pid))
+        with pytest.raises(ValueError, match=f"in use by another sae-nb run \\(pid {holder.pid}\\)"):
+            with own_out(out, run["settings"], ()): pass
+    finally: holder.kill(); holder.wait()
+    with own_out(out, run["settings"], ()): pass          # the holder is gone: its lock is taken over
+    with pytest.raises(ValueError, match="holds a run with other settings \\(steps: 20 there, 30 now\\)"):
+        with own_out(out, dict(run["settings"], steps=30), ()): pass
+    assert (out / "summary.csv").exists()
+    with pytest.raises(RuntimeError):
+        with own_out(out, run["settings"], ("summary.csv",)): raise RuntimeError("the run died")
+    failed = json.loads((out / "run.json").read_text())
+    assert failed["status"] == "failed" and "the run died" in failed["error"] and not (out / "summary.csv").exists()

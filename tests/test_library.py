@@ -104,7 +104,9 @@ def test_run_toy_and_summary_smoke():
     (["llm", "--seeds", "0"], "--seeds must be >= 1, got 0"),
     (["llm", "--device", "gpu"], "unknown device 'gpu'"),
     (["llm", "--arch", "l1,gated"], "--arch must be a comma-separated list of l1, topk, batchtopk, jumprelu, matryoshka, got 'l1,gated'"),
-    (["llm", "--arch", ""], "--arch must be a comma-separated list")])
+    (["llm", "--arch", ""], "--arch must be a comma-separated list"),
+    (["llm", "--text", ""], "the text source is empty"),
+    (["llm", "--text", "no/such/file.txt"], "text source 'no/such/file.txt' is not 'wiki'")])
 def test_cli_refuses_bad_arguments_before_any_work(argv, msg, capsys, monkeypatch):
     "Each bad argument gets a one-line error naming it, before a model is loaded or anything is trained (these run in milliseconds)."
     monkeypatch.chdir(ROOT)
@@ -303,3 +305,16 @@ def test_every_architecture_trains_with_neighbour_lists_resampling_and_data_init
     assert all(torch.isfinite(p).all() for p in sae.parameters())
     assert any(r.get("cause") == "resample" for r in pen.log) or h.n_resampled == 0
     assert 0.5 < float(h.rows["l0"][-1].mean()) < 24   # a smoke run: L1 at 120 steps is still far from its target
+
+
+def test_text_sources_refuse_binary_and_non_utf8_files(tmp_path):
+    "Issue 17.6: a binary file used to train on replacement characters; an empty --text read every *.txt of the current folder."
+    from sae_nb.activations import text_docs
+    (tmp_path / "ok.txt").write_text("One paragraph.\n\nAnother one.")
+    assert text_docs(tmp_path / "ok.txt") == ["One paragraph.", "Another one."]
+    (tmp_path / "model.txt").write_bytes(b"GGUF\x00\x01\x02 weights")
+    with pytest.raises(ValueError, match="holds NUL bytes .* looks like a binary file"): text_docs(tmp_path / "model.txt")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    with pytest.raises(ValueError, match="is not UTF-8 text .*offset 3"): text_docs(tmp_path / "latin1.txt")
+    with pytest.raises(ValueError, match="the text source is empty"): text_docs("")
+    with pytest.raises(ValueError, match="the text source is empty"): text_docs("  ")
