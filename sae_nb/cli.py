@@ -146,7 +146,7 @@ def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, devic
                                 text=text, progress=False)
     log(f"{store} ({time.time() - t0:.0f}s)")
     tab = compare_variants(store, width, seeds=list(range(seeds)), target_l0=l0, w_pairs=(w_pair,), n_steps=steps, lm=lm, device=device,
-                           save_dir=out / "saes", penalty="lists", log=log, archs=archs, aux=aux, init_from_data=True)
+                           save_dir=out / "saes", penalty="lists", log=log, archs=archs, aux=aux, init_from_data=True, checkpoint_dir=out / "checkpoints")
     tab.to_csv(out / "compare.csv", index=False)
     cols = [c for c in ("fvu", "ce_recovered", "l0", "dead", "dense", "nn_cos", "pairs_above_tau", "composite") if c in tab]
     summary = tab.groupby("variant", sort=False)[cols].mean()

@@ -232,7 +232,9 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
                      device=None, save_dir: str | Path | None = None, penalty: str = "exact", log=print,
                      archs: Sequence[str] = ("l1", "topk"), # architectures of `ARCHS`
                      aux: bool = False, # AuxK for the k-sparse ones
-                     init_from_data: bool = False) -> pd.DataFrame:
+                     init_from_data: bool = False,
+                     checkpoint_dir: str | Path | None = None, # one checkpoint per variant here: a killed comparison started again resumes where it stopped
+                    ) -> pd.DataFrame:
     "Each architecture at matched L0 (L1 and JumpReLU steered to `target_l0`, the k-sparse ones with k = target), plain and with the hinge penalty at each per-pair weight (`penalty`: 'exact' tiled, or 'lists': neighbour lists, k = 16, refreshed every 25 steps); `evaluate_sae` rows. With `save_dir`, each variant's first seed is saved there in the SAELens format."
     from sae_nb.ortho import ortho_loss
     from sae_nb.neighbours import NeighbourPenalty
@@ -245,13 +247,15 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
             W = w * width * (width - 1)
             extra = None if not w else ortho_loss(W, "hinge", 2.0, tau) if penalty == "exact" else NeighbourPenalty(W, k=min(16, width - 1), refresh_every=25, tau=tau)
             ks = arch not in ("l1", "relu", "jumprelu")
-            sae, smp, _ = train_store(store, width, seeds, arch, target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, extra_loss=extra, device=device,
-                                      aux=aux and ks, init_from_data=init_from_data)
-            ev = evaluate_sae(sae, store, smp.scale, lm=lm)
             name = ARCH_NAMES["l1" if arch == "relu" else arch] + (" + AuxK" if aux and ks else "") + (f" + hinge (w_pair={w:g})" if w else "")
+            slug = name.lower().replace(" + hinge (w_pair=", "_hinge").replace(" + auxk", "_auxk").replace(")", "").replace(" ", "")
+            ck = None if checkpoint_dir is None else Path(checkpoint_dir) / f"{slug}.ck"
+            if ck is not None: ck.parent.mkdir(parents=True, exist_ok=True)
+            sae, smp, _ = train_store(store, width, seeds, arch, target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, extra_loss=extra, device=device,
+                                      aux=aux and ks, init_from_data=init_from_data, checkpoint=ck, checkpoint_every=max(1, min(500, n_steps // 4)))
+            ev = evaluate_sae(sae, store, smp.scale, lm=lm)
             ev.insert(0, "variant", name); ev.insert(1, "seed", list(seeds)); ev["seconds"] = time.perf_counter() - t0
             if save_dir is not None:
-                slug = name.lower().replace(" + hinge (w_pair=", "_hinge").replace(" + auxk", "_auxk").replace(")", "").replace(" ", "")
                 save_saelens(sae, Path(save_dir) / slug, inst=0, scale=smp.scale, model_name=store.spec.model, layer=store.spec.layer,
                              context_size=store.spec.ctx_len, dataset=store.spec.text, extra=dict(variant=name, target_l0=target_l0))
             tabs.append(ev); log(f"{name}: {time.perf_counter() - t0:.0f}s, FVU {ev.fvu.mean():.3f}, L0 {ev.l0.mean():.1f}")

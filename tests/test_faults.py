@@ -219,3 +219,26 @@ def test_out_folder_has_one_owner(tmp_path):
         with own_out(out, run["settings"], ("summary.csv",)): raise RuntimeError("the run died")
     failed = json.loads((out / "run.json").read_text())
     assert failed["status"] == "failed" and "the run died" in failed["error"] and not (out / "summary.csv").exists()
+
+
+def test_sigkilled_cli_comparison_resumes_to_the_same_table(tmp_path):
+    """Issue 17.7: a kill during `sae-nb llm` training used to retrain every variant from scratch. Each variant now
+    checkpoints under --out/checkpoints; the same command started again resumes (finished variants load at once) and
+    writes the same table as a run that was never killed."""
+    import os, time
+    import pandas as pd
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    args = ["--model", "tiny-gpt2", "--layer", "1", "--tokens", "4000", "--width", "64", "--seeds", "1", "--steps", "300", "--l0", "4", "--device", "cpu"]
+    cmd = lambda out: [sys.executable, "-c", "import sys; from sae_nb.cli import main; sys.exit(main(sys.argv[1:]))", "llm", "--out", str(out), *args]
+    straight = subprocess.run(cmd(tmp_path / "straight"), env=env, capture_output=True, text=True)
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    killed = subprocess.Popen(cmd(tmp_path / "killed"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    target = tmp_path / "killed" / "checkpoints" / "topk_auxk.ck"   # the third of four variants has started
+    t0 = time.time()
+    while not target.exists() and killed.poll() is None and time.time() - t0 < 300: time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL); killed.wait()
+    assert target.exists(), "the run ended before the kill"
+    again = subprocess.run(cmd(tmp_path / "killed"), env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-2000:]
+    a, b = (pd.read_csv(tmp_path / d / "compare.csv").drop(columns="seconds") for d in ("straight", "killed"))
+    pd.testing.assert_frame_equal(a, b)
