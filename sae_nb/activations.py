@@ -5,7 +5,7 @@
 # %% ../nbs/08_activations.ipynb 2
 from __future__ import annotations
 import bz2, hashlib, importlib.util, io, json, math, os, re, time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 from typing import Iterable, Sequence
 import numpy as np
@@ -250,7 +250,7 @@ def token_sequences(lm: LoadedModel, docs: Sequence[str], ctx_len: int, max_seqs
 
 # %% ../nbs/08_activations.ipynb
 MANIFEST = "manifest.json"
-STORE_VERSION = 1
+STORE_VERSION = 2 # 2: the manifest carries a digest of itself
 
 @dataclass
 class StoreSpec:
@@ -273,8 +273,11 @@ class ActivationStore:
         if not mf.exists(): raise FileNotFoundError(f"no activation store at {self.path} (no {MANIFEST})")
         try: m = json.loads(mf.read_text())
         except json.JSONDecodeError as e: raise CorruptFileError(f"{mf} is not valid JSON: {e}") from None
-        if m.get("version") != STORE_VERSION: raise CorruptFileError(f"{mf} has version {m.get('version')!r}, expected {STORE_VERSION}")
-        self.spec, self.shards, self.complete = StoreSpec(**m["spec"]), m["shards"], m.get("complete", False)
+        if not isinstance(m, dict) or m.get("version") != STORE_VERSION:
+            raise CorruptFileError(f"{mf} has version {m.get('version') if isinstance(m, dict) else None!r}, expected {STORE_VERSION}: extract the store again (sae_nb reads only its current format)")
+        if m.get("digest") != _manifest_digest(m): raise CorruptFileError(f"{mf} was edited or damaged: its content does not match its digest; extract the store again or restore the file")
+        _check_manifest(m, mf)
+        self.spec, self.shards, self.complete = StoreSpec(**m["spec"]), m["shards"], m["complete"]
         for i, s in enumerate(self.shards): self._check(i, s, verify)
         self._arrays, self._tokens = {}, {}
 
@@ -339,8 +342,27 @@ def stats(self, shards: Sequence[int] | None = None) -> dict:
                 mean_norm=sum(s["sumnorm"] for s in ss) / n)
 
 # %% ../nbs/08_activations.ipynb
+def _manifest_digest(m: dict) -> str:
+    "SHA-256 of a manifest's content (all but its `digest`), canonical JSON."
+    return hashlib.sha256(json.dumps({k: v for k, v in m.items() if k != "digest"}, sort_keys=True).encode()).hexdigest()
+
+_SHARD_KEYS = dict(acts=str, tokens=str, rows=int, seqs=int, acts_sha256=str, tokens_sha256=str, sum=list, sumsq=(int, float), sumnorm=(int, float))
+
+def _check_manifest(m: dict, mf: Path):
+    "The manifest's schema: spec fields, `complete`, and each shard's keys, types and finite sums; a `CorruptFileError` naming the first problem."
+    spec = m.get("spec")
+    want = {f.name for f in fields(StoreSpec)}
+    if not isinstance(spec, dict) or set(spec) != want: raise CorruptFileError(f"{mf}: spec must have the fields {sorted(want)}, has {sorted(spec) if isinstance(spec, dict) else spec!r}")
+    if not isinstance(m.get("complete"), bool) or not isinstance(m.get("shards"), list): raise CorruptFileError(f"{mf}: 'complete' must be true/false and 'shards' a list")
+    for i, sh in enumerate(m["shards"]):
+        for k, t in _SHARD_KEYS.items():
+            if not isinstance(sh, dict) or not isinstance(sh.get(k), t): raise CorruptFileError(f"{mf}: shard {i} lacks {k!r} or has the wrong type")
+        if len(sh["sum"]) != spec["d_model"] or not all(math.isfinite(v) for v in [*sh["sum"], sh["sumsq"], sh["sumnorm"]]) or sh["rows"] < 1:
+            raise CorruptFileError(f"{mf}: shard {i} has non-finite sums, a sum of the wrong length or no rows")
+
 def _write_manifest(path: Path, spec: StoreSpec, shards: list, complete: bool, extra: dict):
-    atomic_write(path / MANIFEST, json.dumps(dict(version=STORE_VERSION, spec=asdict(spec), complete=complete, shards=shards, **extra), indent=1).encode())
+    m = dict(version=STORE_VERSION, spec=asdict(spec), complete=complete, shards=shards, **extra)
+    atomic_write(path / MANIFEST, json.dumps(dict(m, digest=_manifest_digest(m)), indent=1).encode())
 
 def _write_shard(out: Path, k: int, A: Tensor, # (rows, d) float activations
                  S: Tensor, # (seqs, ctx_len) token ids

@@ -242,3 +242,34 @@ def test_sigkilled_cli_comparison_resumes_to_the_same_table(tmp_path):
     assert again.returncode == 0, again.stderr[-2000:]
     a, b = (pd.read_csv(tmp_path / d / "compare.csv").drop(columns="seconds") for d in ("straight", "killed"))
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("edit,msg", [
+    (lambda m: m["shards"][0].update(sumnorm=m["shards"][0]["sumnorm"] * 10), "edited or damaged"),      # the activation scale would drop tenfold
+    (lambda m: m["spec"].update(layer=0), "edited or damaged"),
+    (lambda m: m["shards"].pop(), "edited or damaged"),                                                  # a shard removed, still "complete"
+    (lambda m: m.pop("digest"), "edited or damaged"),
+    (lambda m: m.update(version=1), "has version 1, expected 2"),
+])
+def test_hand_edited_manifests_are_refused(tmp_path, store, edit, msg):
+    "Issue 17.4: the manifest carries a SHA-256 of its own content; any edit is named, not trusted."
+    import json, shutil
+    from sae_nb.activations import ActivationStore
+    shutil.copytree(store.path, tmp_path / "s")
+    mf = tmp_path / "s" / "manifest.json"
+    m = json.loads(mf.read_text()); edit(m); mf.write_text(json.dumps(m))
+    with pytest.raises(CorruptFileError, match=msg): ActivationStore(tmp_path / "s")
+
+@pytest.mark.parametrize("edit,msg", [
+    (lambda m: m["shards"][0].pop("rows"), "shard 0 lacks 'rows'"),
+    (lambda m: m["spec"].pop("layer"), "spec must have the fields"),
+    (lambda m: m["shards"][1].update(sumsq=float("nan")), "shard 1 has non-finite sums"),
+])
+def test_manifest_schema_is_checked_even_with_a_matching_digest(tmp_path, store, edit, msg):
+    "A manifest whose digest was recomputed after the edit still has to have every key, with the right types and finite sums (no KeyError later)."
+    import json, shutil
+    from sae_nb.activations import ActivationStore, _manifest_digest
+    shutil.copytree(store.path, tmp_path / "s")
+    mf = tmp_path / "s" / "manifest.json"
+    m = json.loads(mf.read_text()); edit(m); m["digest"] = _manifest_digest(m); mf.write_text(json.dumps(m))
+    with pytest.raises(CorruptFileError, match=msg): ActivationStore(tmp_path / "s")
