@@ -4,7 +4,7 @@
 
 # %% ../nbs/98_cli.ipynb 2
 from __future__ import annotations
-import argparse, json, math, os, sys, time
+import argparse, json, math, os, shutil, sys, time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
@@ -48,7 +48,7 @@ def own_out(out: Path, settings: dict, outputs: Sequence[str]):
     try:
         prev = out / "run.json"
         if prev.exists():
-            try: old = json.loads(prev.read_text()).get("settings")
+            try: before = json.loads(prev.read_text()); old = before.get("settings") if before.get("status") != "failed" else None   # a failed run protects nothing
             except (json.JSONDecodeError, AttributeError): old = None
             diff = {k: (old.get(k), v) for k, v in settings.items() if old.get(k) != v} if isinstance(old, dict) else {}
             _need(not diff, f"--out {out} holds a run with other settings ({', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in diff.items())}); pick another folder or delete it")
@@ -144,6 +144,12 @@ def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, devic
     shard_seqs = -(-(-(-tokens // per_seq)) // 8)   # eight shards of equal size (the last a little smaller): the held-out one is a full shard
     store = extract_activations(out / "store", lm, layer=layer, n_tokens=tokens, ctx_len=ctx, shard_tokens=shard_seqs * per_seq,
                                 text=text, progress=False)
+    if len(store.shards) < 2:   # training and held-out evaluation need a shard each; an unusable store must not block a re-run with other --tokens
+        shutil.rmtree(out / "store", ignore_errors=True)
+        raise ValueError(f"the text gives only {len(store):,} activations ({len(store.shards)} shard of {shard_seqs * per_seq:,}), fewer than the two shards "
+                         f"training and held-out evaluation need: give a longer --text, or --tokens {len(store)} or fewer")
+    train = [sh["rows"] for sh in store.shards[:-1]]   # the last shard is held out; the sampler mixes up to 4 shards per buffer
+    _need(min(train) * min(4, len(train)) >= 1024, f"the store's shards are too small ({min(train):,} rows) for batches of 1,024 from buffers of {min(4, len(train))} shards: use --tokens 2200 or more (and text that long)")
     log(f"{store} ({time.time() - t0:.0f}s)")
     tab = compare_variants(store, width, seeds=list(range(seeds)), target_l0=l0, w_pairs=(w_pair,), n_steps=steps, lm=lm, device=device,
                            save_dir=out / "saes", penalty="lists", log=log, archs=archs, aux=aux, init_from_data=True, checkpoint_dir=out / "checkpoints")

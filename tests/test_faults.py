@@ -294,3 +294,18 @@ def test_smollm2_cache_is_keyed_cleaned_and_named(tmp_path):
     with pytest.raises(CorruptFileError, match=r"\(config.json is missing\): delete that folder"): load_model("smollm2", cache_dir=tmp_path)
     (d / "config.json").write_text("{}")
     with pytest.raises(CorruptFileError, match=r"\(SHA-256 differs\): delete that folder"): load_model("smollm2", cache_dir=tmp_path)
+
+
+def test_text_shorter_than_tokens_is_named_and_does_not_block_a_rerun(tmp_path, capsys):
+    """Issue 17: text shorter than --tokens/8 ended in "holdout must lie in [0, 0]", and every re-run with other
+    --tokens was then told to use another folder. Now the error says what the text gave and what to ask for, the
+    unusable store is removed, and a re-run in the same folder with other --tokens goes ahead."""
+    from sae_nb.cli import main
+    (tmp_path / "short.txt").write_text("Some words of text. " * 20)
+    (tmp_path / "long.txt").write_text("Some words of text. " * 200)
+    base = ["llm", "--model", "tiny-gpt2", "--layer", "1", "--width", "32", "--seeds", "1", "--steps", "10", "--l0", "4", "--device", "cpu", "--out", str(tmp_path / "o")]
+    assert main([*base, "--tokens", "4000", "--text", str(tmp_path / "short.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "the text gives only 381 activations (1 shard of 508)" in err and "--tokens 381 or fewer" in err, err
+    assert not (tmp_path / "o" / "store").exists()
+    assert main([*base, "--tokens", "2200", "--text", str(tmp_path / "long.txt")]) == 0
