@@ -115,7 +115,7 @@ def _toy(out, dev, seeds, steps, quick, l1s, p3s, run, log):
 # %% ../nbs/98_cli.ipynb
 def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int | str = 12, text: str = "wiki", tokens: int = 48_000,
             width: int = 1024, seeds: int = 2, steps: int = 600, l0: float = 32.0, w_pair: float = 0.1, device: str | None = None,
-            log=print, arch: str = "l1,topk", aux: bool = True) -> pd.DataFrame:
+            log=print, arch: str = "l1,topk", aux: bool = True, progress: bool = False) -> pd.DataFrame:
     "Extract activations, train plain and orthogonal SAEs of each architecture in `arch` (comma-separated) at matched L0, write the comparison; returns the per-variant summary."
     matplotlib.use("Agg")
     from sae_nb.activations import text_files
@@ -129,9 +129,9 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     if text != "wiki" and not text.startswith("hf:"): text_files(text)   # an empty or missing text source is named before the model loads
     settings = dict(job="llm", model=model, layer=str(layer), text=str(text), tokens=tokens, width=width, seeds=seeds, steps=steps, l0=l0, w_pair=w_pair, arch=archs, aux=aux)
     with own_out(out, settings, ("compare.csv", "compare.png")) as run:
-        return _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log)
+        return _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress)
 
-def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log):
+def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress):
     import matplotlib.pyplot as plt
     from sae_nb.activations import load_model, extract_activations
     from sae_nb.llm import compare_variants
@@ -142,8 +142,9 @@ def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, devic
     ctx = min(128, lm.max_len)
     per_seq = ctx - 1
     shard_seqs = -(-(-(-tokens // per_seq)) // 8)   # eight shards of equal size (the last a little smaller): the held-out one is a full shard
+    log(f"extracting {tokens:,} activations of layer {layer} into {out / 'store'} (resumed where a store is already there)")
     store = extract_activations(out / "store", lm, layer=layer, n_tokens=tokens, ctx_len=ctx, shard_tokens=shard_seqs * per_seq,
-                                text=text, progress=False)
+                                text=text, progress=progress)
     if len(store.shards) < 2:   # training and held-out evaluation need a shard each; an unusable store must not block a re-run with other --tokens
         shutil.rmtree(out / "store", ignore_errors=True)
         raise ValueError(f"the text gives only {len(store):,} activations ({len(store.shards)} shard of {shard_seqs * per_seq:,}), fewer than the two shards "
@@ -152,7 +153,7 @@ def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, devic
     _need(min(train) * min(4, len(train)) >= 1024, f"the store's shards are too small ({min(train):,} rows) for batches of 1,024 from buffers of {min(4, len(train))} shards: use --tokens 2200 or more (and text that long)")
     log(f"{store} ({time.time() - t0:.0f}s)")
     tab = compare_variants(store, width, seeds=list(range(seeds)), target_l0=l0, w_pairs=(w_pair,), n_steps=steps, lm=lm, device=device,
-                           save_dir=out / "saes", penalty="lists", log=log, archs=archs, aux=aux, init_from_data=True, checkpoint_dir=out / "checkpoints")
+                           save_dir=out / "saes", penalty="lists", log=log, archs=archs, aux=aux, init_from_data=True, checkpoint_dir=out / "checkpoints", progress=progress)
     tab.to_csv(out / "compare.csv", index=False)
     cols = [c for c in ("fvu", "ce_recovered", "l0", "dead", "dense", "nn_cos", "pairs_above_tau", "composite") if c in tab]
     summary = tab.groupby("variant", sort=False)[cols].mean()
@@ -196,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         if args.cmd == "toy": toy_job(args.out, args.seeds, args.steps, args.device, args.quick)
-        else: llm_job(args.out, args.model, args.layer, args.text, args.tokens, args.width, args.seeds, args.steps, args.l0, args.w_pair, args.device, arch=args.arch, aux=not args.no_aux)
+        else: llm_job(args.out, args.model, args.layer, args.text, args.tokens, args.width, args.seeds, args.steps, args.l0, args.w_pair, args.device, arch=args.arch, aux=not args.no_aux,
+                         progress=sys.stderr.isatty())
     except (ValueError, FileNotFoundError, ModuleNotFoundError) as e:
         print(f"sae-nb: error: {e}", file=sys.stderr); return 2
     return 0

@@ -90,7 +90,7 @@ def sparse_csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple) -> Tenso
         return torch.sparse_csr_tensor(crow, col, values, shape, check_invariants=False)
 
 # %% ../nbs/00_core.ipynb
-import hashlib, io, pickle
+import errno, hashlib, io, pickle, shutil
 from pathlib import Path
 
 class CorruptFileError(ValueError):
@@ -105,6 +105,12 @@ def atomic_write(path: str | Path, data: bytes):
         with open(tmp, "wb") as f:
             f.write(data); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        if e.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT): raise
+        free = shutil.disk_usage(path.parent).free
+        raise OSError(e.errno, f"could not write {path}: {e.strerror} ({len(data):,} bytes needed, {free:,} free on its disk); "
+                               f"free some space or write elsewhere (the previous {path.name}, if any, is intact)") from None
     except BaseException:
         tmp.unlink(missing_ok=True); raise
     for stale in path.parent.glob(f".{path.name}.tmp*"):

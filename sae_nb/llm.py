@@ -234,6 +234,7 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
                      aux: bool = False, # AuxK for the k-sparse ones
                      init_from_data: bool = False,
                      checkpoint_dir: str | Path | None = None, # one checkpoint per variant here: a killed comparison started again resumes where it stopped
+                     progress: bool = False, # a progress bar per variant's training
                     ) -> pd.DataFrame:
     "Each architecture at matched L0 (L1 and JumpReLU steered to `target_l0`, the k-sparse ones with k = target), plain and with the hinge penalty at each per-pair weight (`penalty`: 'exact' tiled, or 'lists': neighbour lists, k = 16, refreshed every 25 steps); `evaluate_sae` rows. With `save_dir`, each variant's first seed is saved there in the SAELens format."
     from sae_nb.ortho import ortho_loss
@@ -251,8 +252,9 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
             slug = name.lower().replace(" + hinge (w_pair=", "_hinge").replace(" + auxk", "_auxk").replace(")", "").replace(" ", "")
             ck = None if checkpoint_dir is None else Path(checkpoint_dir) / f"{slug}.ck"
             if ck is not None: ck.parent.mkdir(parents=True, exist_ok=True)
+            log(f"{name}: training {len(seeds)} SAE(s) of {width} latents for {n_steps} steps" + (" (resuming)" if ck is not None and ck.exists() else ""))
             sae, smp, _ = train_store(store, width, seeds, arch, target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, extra_loss=extra, device=device,
-                                      aux=aux and ks, init_from_data=init_from_data, checkpoint=ck, checkpoint_every=max(1, min(500, n_steps // 4)))
+                                      aux=aux and ks, init_from_data=init_from_data, checkpoint=ck, checkpoint_every=max(1, min(500, n_steps // 4)), progress=progress)
             ev = evaluate_sae(sae, store, smp.scale, lm=lm)
             ev.insert(0, "variant", name); ev.insert(1, "seed", list(seeds)); ev["seconds"] = time.perf_counter() - t0
             if save_dir is not None:

@@ -85,6 +85,8 @@ def test_full_disk_during_checkpoint_keeps_the_previous_one(tmp_path):
     ck, out = tmp_path / "run.ck", tmp_path / "sae.pt"
     r = run(TRAIN, "disk_full_at_50", ck, out)
     assert r.returncode == 1 and ("File too large" in r.stderr or "No space" in r.stderr), r.stderr[-2000:]
+    # the error names the file, the bytes it needed and the space left (issue 17: not a raw OSError)
+    assert re.search(r"could not write \S*run\.ck: .*\([\d,]+ bytes needed, [\d,]+ free on its disk\)", r.stderr), r.stderr[-2000:]
     assert load_checkpoint(ck)["step"] == 39 and stale_temps(tmp_path) == []
 
 def test_sigkilled_extraction_resumes_to_identical_store(tmp_path):
