@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 from .core import CorruptFileError, atomic_write, get_device, unit_norm
-from .sae import SAE, History, SAEConfig, TrainConfig, arch_config, train_sae
+from .sae import K_SPARSE, SAE, History, SAEConfig, TrainConfig, arch_config, train_sae
 from .metrics import decoder_geometry, nnls
 from .activations import ActivationStore, LoadedModel, StoreSampler
 
@@ -241,13 +241,13 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
     from sae_nb.neighbours import NeighbourPenalty
     if penalty not in ("exact", "lists"): raise ValueError(f"penalty must be 'exact' or 'lists', got {penalty!r}")
     tabs = []
-    for arch in archs: arch_config(arch, store.d, width, target_l0, aux=aux and arch not in ("l1", "relu", "jumprelu"))   # every name and setting checked before any training
+    for arch in archs: arch_config(arch, store.d, width, target_l0, aux=aux and arch in K_SPARSE)   # every name and setting checked before any training
     for arch in archs:
         for w in (0.0, *w_pairs):
             t0 = time.perf_counter()
             W = w * width * (width - 1)
             extra = None if not w else ortho_loss(W, "hinge", 2.0, tau) if penalty == "exact" else NeighbourPenalty(W, k=min(16, width - 1), refresh_every=25, tau=tau)
-            ks = arch not in ("l1", "relu", "jumprelu")
+            ks = arch in K_SPARSE
             name = ARCH_NAMES["l1" if arch == "relu" else arch] + (" + AuxK" if aux and ks else "") + (f" + hinge (w_pair={w:g})" if w else "")
             slug = name.lower().replace(" + hinge (w_pair=", "_hinge").replace(" + auxk", "_auxk").replace(")", "").replace(" ", "")
             ck = None if checkpoint_dir is None else Path(checkpoint_dir) / f"{slug}.ck"

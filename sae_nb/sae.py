@@ -17,9 +17,9 @@ from .core import check_finite, def_device, fingerprint, make_generator, patch_t
 from .data import FeatureModel
 
 # %% auto 0
-__all__ = ['ARCHS', 'EVENTS', 'SAEConfig', 'matryoshka_prefixes', 'arch_config', 'topk_encode', 'SAE', 'TrainConfig', 'History',
-           'resample_dead', 'Callback', 'Trainer', 'LRSchedule', 'L1Weight', 'DeadLatents', 'Recorder', 'Thresholds',
-           'InitFromData', 'DDPSync', 'StopIfNonFinite', 'Checkpointer', 'train_sae']
+__all__ = ['ARCHS', 'K_SPARSE', 'EVENTS', 'SAEConfig', 'matryoshka_prefixes', 'arch_config', 'topk_encode', 'SAE', 'TrainConfig',
+           'History', 'resample_dead', 'Callback', 'Trainer', 'LRSchedule', 'L1Weight', 'DeadLatents', 'Recorder',
+           'Thresholds', 'InitFromData', 'DDPSync', 'StopIfNonFinite', 'Checkpointer', 'train_sae']
 
 # %% ../nbs/02_sae.ipynb
 def _positive_int(v, name: str) -> int:
@@ -74,6 +74,7 @@ class SAEConfig:
 
 # %% ../nbs/02_sae.ipynb
 ARCHS = ("l1", "topk", "batchtopk", "jumprelu", "matryoshka")
+K_SPARSE = ("topk", "batchtopk", "matryoshka") # the architectures with a fixed k (AuxK applies to these)
 
 def matryoshka_prefixes(d_sae: int) -> list[int]:
     "Nested dictionary sizes d_sae/32, /8, /2 and d_sae (for 4,096 latents: 128, 512, 2,048, 4,096)."
