@@ -45,8 +45,8 @@ def tokens_per_s(run, batches, warmup=3):
     return (len(batches) - warmup) * len(batches[0]) / (time.perf_counter() - t)
 
 def sae_nb_trainer(d, m, arch, k, lr):
-    from sae_nb.sae import SAE, TrainConfig, arch_config, train_sae
-    sae = SAE(arch_config(arch, d, m, k, aux=arch not in ("l1", "jumprelu"), l1_init=1.0), device="cpu")
+    from sae_nb.sae import SAE, K_SPARSE, TrainConfig, arch_config, train_sae
+    sae = SAE(arch_config(arch, d, m, k, aux=arch in K_SPARSE, l1_init=1.0), device="cpu")
     def run(bs):
         it = iter(bs)
         train_sae(sae, lambda b: next(it), TrainConfig(n_steps=len(bs), batch_size=len(bs[0]), lr=lr, progress=False, l1_warmup_frac=0, lr_decay_frac=0))
