@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 from .core import CorruptFileError, atomic_write, get_device, unit_norm
 from .sae import K_SPARSE, SAE, History, SAEConfig, TrainConfig, arch_config, train_sae
+from .composition import meta_sae
 from .metrics import decoder_geometry, nnls
 from .activations import ActivationStore, LoadedModel, StoreSampler
 
@@ -81,8 +82,10 @@ def splice_ce(lm: LoadedModel, ids: Tensor, layer: int, replace=None) -> float:
 # %% ../nbs/09_llm.ipynb
 @torch.no_grad()
 def evaluate_sae(sae: SAE, store: ActivationStore, scale: float, shards: Sequence[int] | None = None, n_rows: int = 8192,
-                 lm: LoadedModel | None = None, n_seqs: int = 16, tau: float = 0.3, dense_thresh: float = 0.1) -> pd.DataFrame:
-    "One row per instance: MSE, FVU, L0, dead/dense shares, nearest-neighbour |cos| and pairs with |cos| > `tau` among live latents, composite latents, and CE loss recovered when `lm` is a causal LM."
+                 lm: LoadedModel | None = None, n_seqs: int = 16, tau: float = 0.3, dense_thresh: float = 0.1,
+                 meta: bool = False, # also SAEBench's composition score: a meta-SAE of d_sae/4 latents trained on the decoder rows for 1,500 steps (`meta_sae`)
+                ) -> pd.DataFrame:
+    "One row per instance: MSE, FVU, L0, dead/dense shares, nearest-neighbour |cos| and pairs with |cos| > `tau` among live latents, composite latents, CE loss recovered when `lm` is a causal LM, and with `meta` the meta-SAE's explained variance of the decoder (`meta_fve`)."
     if store.d != sae.cfg.d_in: raise ValueError(f"the store has d={store.d} but the SAE expects d_in={sae.cfg.d_in}")
     shards = split_shards(store, 1)[1] if shards is None else list(shards)
     X = store.rows(shards, n_rows).to(sae.device) * scale
@@ -114,6 +117,8 @@ def evaluate_sae(sae: SAE, store: ActivationStore, scale: float, shards: Sequenc
                 y[:, b:] = z.reshape(x.shape[0], -1, x.shape[-1]).to(x.dtype); return y
             ce.append(splice_ce(lm, ids, L, recon)); rec.append((zeroed - ce[-1]) / (zeroed - clean))
         out["ce_clean"], out["ce_zero"], out["ce_sae"], out["ce_recovered"] = clean, zeroed, ce, rec
+    if meta:
+        with torch.enable_grad(): out["meta_fve"] = meta_sae(dirs).fve.tolist()   # every decoder row, as SAEBench scores it
     return out
 
 # %% ../nbs/09_llm.ipynb

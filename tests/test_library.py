@@ -296,9 +296,9 @@ def test_every_architecture_trains_with_neighbour_lists_resampling_and_data_init
     from sae_nb.core import make_generator
     from sae_nb.data import FeatureModel, random_directions
     from sae_nb.neighbours import NeighbourPenalty
-    from sae_nb.sae import SAE, TrainConfig, arch_config, train_sae
+    from sae_nb.sae import SAE, K_SPARSE, TrainConfig, arch_config, train_sae
     fm = FeatureModel(random_directions(24, 8, orthogonal=False, generator=make_generator(0)), p=torch.full((24,), 0.08))
-    sae = SAE(arch_config(arch, 8, 24, 2.0, n_inst=2, seed=[0, 1], aux=arch not in ("l1", "jumprelu"), l1_init=0.01), device="cpu")
+    sae = SAE(arch_config(arch, 8, 24, 2.0, n_inst=2, seed=[0, 1], aux=arch in K_SPARSE, l1_init=0.01), device="cpu")
     pen = NeighbourPenalty(5.0, k=4, refresh_every=10, tau=0.2)
     h = train_sae(sae, fm, TrainConfig(n_steps=120, batch_size=128, progress=False, init_from_data=True, resample_every=30, dead_tokens=500,
                                        target_l0=2.0 if sae.cfg.steered else None), extra_loss=pen)
@@ -318,3 +318,21 @@ def test_text_sources_refuse_binary_and_non_utf8_files(tmp_path):
     with pytest.raises(ValueError, match="is not UTF-8 text .*offset 3"): text_docs(tmp_path / "latin1.txt")
     with pytest.raises(ValueError, match="the text source is empty"): text_docs("")
     with pytest.raises(ValueError, match="the text source is empty"): text_docs("  ")
+
+
+def test_sae_lens_stays_optional():
+    "Issue 15: SynthSAEBench needs sae-lens (the bench extra), but the core install does not: every module imports without it, and sae-lens is not a core dependency."
+    import subprocess, sys, tomllib
+    code = ("import sys, importlib, pkgutil; sys.modules['sae_lens'] = None; sys.modules['sparsify'] = None\n"
+            "import sae_nb\n"
+            "for m in pkgutil.iter_modules(sae_nb.__path__):\n"
+            "    if m.name != 'widgets': importlib.import_module('sae_nb.' + m.name)\n"
+            "from sae_nb.synthbench import load_or_build\n"
+            "try: load_or_build('/nonexistent')\n"
+            "except ImportError as e: print('needs', e)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "needs" in r.stdout
+    root = Path(__file__).resolve().parents[1]
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert not any(d.lower().startswith(("sae-lens", "sae_lens", "eai-sparsify")) for d in deps), deps
