@@ -29,8 +29,6 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-ARCH_NAMES = dict(l1="L1", topk="TopK", batchtopk="BatchTopK", jumprelu="JumpReLU", matryoshka="Matryoshka")
-
 def done_keys(out):
     if not Path(out).exists(): return set()
     return {(r["variant"], r["l0_target"], r["seed"]) for r in map(json.loads, Path(out).read_text().splitlines()) if "variant" in r}
@@ -64,7 +62,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import sae_lens
     from sae_nb.synthbench import synthsaebench16k_config, load_or_build, generate_store, saelens_scores, StoredSource, feature_diagnosis
-    from sae_nb.llm import train_store, split_shards, load_saelens
+    from sae_nb.llm import ARCH_NAMES, train_store, split_shards, load_saelens
     from sae_nb.sae import K_SPARSE, matryoshka_prefixes
     from sae_nb.neighbours import NeighbourPenalty
     from sae_nb.structured import scaled_model

@@ -9,7 +9,6 @@ neighbour lists' count of listed pairs above tau at each refresh (first and last
 import argparse
 from pathlib import Path
 import pandas as pd
-import torch
 
 def main(argv=None):
     from sae_nb.core import load_checkpoint, unit_norm

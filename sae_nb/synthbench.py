@@ -6,7 +6,6 @@
 from __future__ import annotations
 import json, tempfile, time
 from pathlib import Path
-from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import torch
@@ -14,7 +13,7 @@ from torch import Tensor
 from .core import atomic_write, CorruptFileError
 from .sae import SAE
 from .activations import ActivationStore, write_store
-from .diagnosis import diagnose_features, recall_by_decile
+from .diagnosis import diagnose_features
 
 # %% auto 0
 __all__ = ['METRICS', 'synthsaebench16k_config', 'load_or_build', 'model_checks', 'Features', 'Replay', 'SparseDictionary',
