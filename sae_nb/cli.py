@@ -115,23 +115,29 @@ def _toy(out, dev, seeds, steps, quick, l1s, p3s, run, log):
 # %% ../nbs/98_cli.ipynb
 def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int | str = 12, text: str = "wiki", tokens: int = 48_000,
             width: int = 1024, seeds: int = 2, steps: int = 600, l0: float = 32.0, w_pair: float = 0.1, device: str | None = None,
-            log=print, arch: str = "l1,topk", aux: bool = True, progress: bool = False) -> pd.DataFrame:
+            log=print, arch: str = "l1,topk", aux: bool = True, progress: bool = False,
+            composition: bool = False, # meta-SAE score and the arithmetic test
+            absorption: int = 0, # first-letter words for SAEBench's absorption (0: off)
+           ) -> pd.DataFrame:
     "Extract activations, train plain and orthogonal SAEs of each architecture in `arch` (comma-separated) at matched L0, write the comparison; returns the per-variant summary."
     matplotlib.use("Agg")
     from sae_nb.activations import text_files
     for name, v in (("--seeds", seeds), ("--steps", steps), ("--tokens", tokens)): _need(v >= 1, f"{name} must be >= 1, got {v}")
     _need(width >= 2, f"--width must be >= 2, got {width}")
     _need(math.isfinite(l0) and 0 < l0 <= width, f"--l0 must be > 0 and at most --width ({width}), got {l0}")
+    _need(absorption == 0 or absorption >= 100, f"--absorption needs at least 100 words (26 letters, 20% held out), got {absorption}")
     _need(math.isfinite(w_pair) and w_pair >= 0, f"--w-pair must be a finite number >= 0 (a negative weight would reward parallel latents), got {w_pair}")
     archs = [a.strip() for a in arch.split(",") if a.strip()]
     _need(bool(archs) and all(a in ARCHS for a in archs), f"--arch must be a comma-separated list of {', '.join(ARCHS)}, got {arch!r}")
     out = check_out(out); get_device(device)
     if text != "wiki" and not text.startswith("hf:"): text_files(text)   # an empty or missing text source is named before the model loads
     settings = dict(job="llm", model=model, layer=str(layer), text=str(text), tokens=tokens, width=width, seeds=seeds, steps=steps, l0=l0, w_pair=w_pair, arch=archs, aux=aux)
-    with own_out(out, settings, ("compare.csv", "compare.png")) as run:
-        return _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress)
+    if composition: settings["composition"] = True   # only when asked: folders of earlier runs keep their settings
+    if absorption: settings["absorption"] = absorption
+    with own_out(out, settings, ("compare.csv", "compare.png", "first_letter_probes.csv")) as run:
+        return _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress, composition, absorption)
 
-def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress):
+def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress, composition=False, absorption=0):
     import matplotlib.pyplot as plt
     from sae_nb.activations import load_model, extract_activations
     from sae_nb.llm import compare_variants
@@ -139,6 +145,8 @@ def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, devic
     t0 = time.time()
     lm = load_model(model, device)
     log(f"sae-nb llm: {lm}")
+    if absorption and (lm.kind != "causal" or not hasattr(lm.tokenizer, "get_vocab")):
+        raise ValueError(f"--absorption needs a causal language model with a vocabulary (smollm2, or a cached Hugging Face model); {lm.name} is not one")
     ctx = min(128, lm.max_len)
     per_seq = ctx - 1
     shard_seqs = -(-(-(-tokens // per_seq)) // 8)   # eight shards of equal size (the last a little smaller): the held-out one is a full shard
@@ -152,10 +160,26 @@ def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, devic
     train = [sh["rows"] for sh in store.shards[:-1]]   # the last shard is held out; the sampler mixes up to 4 shards per buffer
     _need(min(train) * min(4, len(train)) >= 1024, f"the store's shards are too small ({min(train):,} rows) for batches of 1,024 from buffers of {min(4, len(train))} shards: use --tokens 2200 or more (and text that long)")
     log(f"{store} ({time.time() - t0:.0f}s)")
+    spelling = None
+    if absorption:
+        from sae_nb.absorption import SpellingSet, spelling_acts, train_letter_probe, probe_report
+        sp = out / f"spelling_{absorption}.pt"
+        ss = SpellingSet.load(sp) if sp.exists() else None
+        if ss is None or store.spec.layer not in ss.acts:
+            log(f"first-letter task: {absorption:,} words through layer {store.spec.layer}")
+            ss = spelling_acts(lm, [store.spec.layer], n_words=absorption, progress=progress); ss.save(sp)
+        probe = train_letter_probe(ss, store.spec.layer)
+        rep = probe_report(probe, ss); rep.to_csv(out / "first_letter_probes.csv", index=False)
+        n_ok = int((rep.f1 > 0.6).sum())
+        log(f"first-letter probes at layer {store.spec.layer}: {n_ok} of 26 letters pass F1 > 0.6 (mean F1 {rep.f1.mean():.3f})"
+            + ("; SAEBench reports absorption only with 20 or more: read these scores with care" if n_ok < 20 else ""))
+        spelling = (ss, probe)
     tab = compare_variants(store, width, seeds=list(range(seeds)), target_l0=l0, w_pairs=(w_pair,), n_steps=steps, lm=lm, device=device,
-                           save_dir=out / "saes", penalty="lists", log=log, archs=archs, aux=aux, init_from_data=True, checkpoint_dir=out / "checkpoints", progress=progress)
+                           save_dir=out / "saes", penalty="lists", log=log, archs=archs, aux=aux, init_from_data=True, checkpoint_dir=out / "checkpoints", progress=progress,
+                           meta=composition, arithmetic=composition, spelling=spelling)
     tab.to_csv(out / "compare.csv", index=False)
-    cols = [c for c in ("fvu", "ce_recovered", "l0", "dead", "dense", "nn_cos", "pairs_above_tau", "composite") if c in tab]
+    cols = [c for c in ("fvu", "ce_recovered", "l0", "dead", "dense", "nn_cos", "pairs_above_tau", "composite", "meta_fve", "plain_in_this", "this_in_plain",
+                        "absorption", "full_absorption") if c in tab]
     summary = tab.groupby("variant", sort=False)[cols].mean()
     log("\nPer variant, mean over seeds (held-out text):"); log(summary.round(3).to_string())
     fig, axs = plt.subplots(1, len(cols[:6]), figsize=(3.2 * len(cols[:6]), 3.4))
@@ -194,11 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     l.add_argument("--l0", type=float, default=32.0, help="matched L0: L1 and JumpReLU steered to it, k = it for the k-sparse ones (default: 32)")
     l.add_argument("--w-pair", type=float, default=0.1, help="orthogonality hinge weight per pair (default: 0.1)")
     l.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
+    l.add_argument("--composition", action="store_true", help="also SAEBench's meta-SAE score and the arithmetic test between plain and hinge SAEs")
+    l.add_argument("--absorption", type=int, default=0, metavar="WORDS", help="also SAEBench's first-letter absorption on WORDS vocabulary words (e.g. 8000; default: off)")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "toy": toy_job(args.out, args.seeds, args.steps, args.device, args.quick)
         else: llm_job(args.out, args.model, args.layer, args.text, args.tokens, args.width, args.seeds, args.steps, args.l0, args.w_pair, args.device, arch=args.arch, aux=not args.no_aux,
-                         progress=sys.stderr.isatty())
+                         progress=sys.stderr.isatty(), composition=args.composition, absorption=args.absorption)
     except (ValueError, FileNotFoundError, ModuleNotFoundError) as e:
         print(f"sae-nb: error: {e}", file=sys.stderr); return 2
     return 0

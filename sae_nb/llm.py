@@ -84,8 +84,9 @@ def splice_ce(lm: LoadedModel, ids: Tensor, layer: int, replace=None) -> float:
 def evaluate_sae(sae: SAE, store: ActivationStore, scale: float, shards: Sequence[int] | None = None, n_rows: int = 8192,
                  lm: LoadedModel | None = None, n_seqs: int = 16, tau: float = 0.3, dense_thresh: float = 0.1,
                  meta: bool = False, # also SAEBench's composition score: a meta-SAE of d_sae/4 latents trained on the decoder rows for 1,500 steps (`meta_sae`)
+                 spelling=None, # (SpellingSet, LetterProbe) at the store's layer: also SAEBench's first-letter absorption (`sae_nb.absorption`)
                 ) -> pd.DataFrame:
-    "One row per instance: MSE, FVU, L0, dead/dense shares, nearest-neighbour |cos| and pairs with |cos| > `tau` among live latents, composite latents, CE loss recovered when `lm` is a causal LM, and with `meta` the meta-SAE's explained variance of the decoder (`meta_fve`)."
+    "One row per instance: MSE, FVU, L0, dead/dense shares, nearest-neighbour |cos| and pairs with |cos| > `tau` among live latents, composite latents, CE loss recovered when `lm` is a causal LM, with `meta` the meta-SAE's explained variance of the decoder (`meta_fve`), and with `spelling` the absorption scores over the letters whose probe passes (`absorption`, `full_absorption`, `letters`)."
     if store.d != sae.cfg.d_in: raise ValueError(f"the store has d={store.d} but the SAE expects d_in={sae.cfg.d_in}")
     shards = split_shards(store, 1)[1] if shards is None else list(shards)
     X = store.rows(shards, n_rows).to(sae.device) * scale
@@ -119,6 +120,10 @@ def evaluate_sae(sae: SAE, store: ActivationStore, scale: float, shards: Sequenc
         out["ce_clean"], out["ce_zero"], out["ce_sae"], out["ce_recovered"] = clean, zeroed, ce, rec
     if meta:
         with torch.enable_grad(): out["meta_fve"] = meta_sae(dirs).fve.tolist()   # every decoder row, as SAEBench scores it
+    if spelling is not None:
+        from sae_nb.absorption import absorption, absorption_summary
+        if spelling[1].layer != store.spec.layer: raise ValueError(f"the first-letter probe is for layer {spelling[1].layer}, the store holds layer {store.spec.layer}")
+        with torch.enable_grad(): out = out.merge(absorption_summary(absorption(sae, *spelling, scale=scale)), on="inst", how="left")
     return out
 
 # %% ../nbs/09_llm.ipynb
@@ -232,6 +237,13 @@ def load_saelens(path: str | Path, device=None) -> tuple[SAE, dict]:
 # %% ../nbs/09_llm.ipynb
 ARCH_NAMES = dict(l1="L1", topk="TopK", batchtopk="BatchTopK", jumprelu="JumpReLU", matryoshka="Matryoshka")
 
+@torch.no_grad()
+def _live_dirs(sae: SAE, store: ActivationStore, scale: float, n_rows: int = 8192) -> list[Tensor]:
+    "Per instance, the unit decoder directions of the latents that fire on the held-out rows."
+    X = store.rows(split_shards(store, 1)[1], n_rows).to(sae.device) * scale
+    alive = (sae.encode(X, check=False) > 0).any(1)
+    return [d[a].float().cpu() for d, a in zip(sae.dec_dirs(), alive)]
+
 def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], target_l0: float = 32.0, w_pairs: Sequence[float] = (0.1,),
                      tau: float = 0.3, n_steps: int = 2000, batch_size: int = 1024, lr: float = 1e-3, lm: LoadedModel | None = None,
                      device=None, save_dir: str | Path | None = None, penalty: str = "exact", log=print,
@@ -240,11 +252,16 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
                      init_from_data: bool = False,
                      checkpoint_dir: str | Path | None = None, # one checkpoint per variant here: a killed comparison started again resumes where it stopped
                      progress: bool = False, # a progress bar per variant's training
+                     meta: bool = False, # SAEBench's composition score per SAE (`evaluate_sae(meta=True)`)
+                     spelling=None, # (SpellingSet, LetterProbe) at the store's layer: SAEBench's first-letter absorption per SAE (`sae_nb.absorption`)
+                     arithmetic: bool = False, # the post's test between each architecture's plain and hinge SAEs, seed by seed (`arithmetic_test`)
                     ) -> pd.DataFrame:
-    "Each architecture at matched L0 (L1 and JumpReLU steered to `target_l0`, the k-sparse ones with k = target), plain and with the hinge penalty at each per-pair weight (`penalty`: 'exact' tiled, or 'lists': neighbour lists, k = 16, refreshed every 25 steps); `evaluate_sae` rows. With `save_dir`, each variant's first seed is saved there in the SAELens format."
+    "Each architecture at matched L0 (L1 and JumpReLU steered to `target_l0`, the k-sparse ones with k = target), plain and with the hinge penalty at each per-pair weight (`penalty`: 'exact' tiled, or 'lists': neighbour lists, k = 16, refreshed every 25 steps); `evaluate_sae` rows, with `spelling` the absorption scores (`absorption_summary`), with `arithmetic` the shares of live latents that `arithmetic_test` calls combinations: of the same variant's next seed (`combo_in_other_seed`, the control), of this SAE for 512 random directions (`combo_random`), and for hinge rows the plain SAE's latents in this one (`plain_in_this`) and the reverse (`this_in_plain`). With `save_dir`, each variant's first seed is saved there in the SAELens format."
     from sae_nb.ortho import ortho_loss
     from sae_nb.neighbours import NeighbourPenalty
+    from sae_nb.absorption import arithmetic_test
     if penalty not in ("exact", "lists"): raise ValueError(f"penalty must be 'exact' or 'lists', got {penalty!r}")
+    if spelling is not None and spelling[1].layer != store.spec.layer: raise ValueError(f"the first-letter probe is for layer {spelling[1].layer}, the store holds layer {store.spec.layer}")
     tabs = []
     for arch in archs: arch_config(arch, store.d, width, target_l0, aux=aux and arch in K_SPARSE)   # every name and setting checked before any training
     for arch in archs:
@@ -260,7 +277,18 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
             log(f"{name}: training {len(seeds)} SAE(s) of {width} latents for {n_steps} steps" + (" (resuming)" if ck is not None and ck.exists() else ""))
             sae, smp, _ = train_store(store, width, seeds, arch, target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, extra_loss=extra, device=device,
                                       aux=aux and ks, init_from_data=init_from_data, checkpoint=ck, checkpoint_every=max(1, min(500, n_steps // 4)), progress=progress)
-            ev = evaluate_sae(sae, store, smp.scale, lm=lm)
+            if spelling is not None: log(f"{name}: evaluating, absorption included (k-sparse probing on {len(spelling[0].words):,} words)")
+            ev = evaluate_sae(sae, store, smp.scale, lm=lm, meta=meta, spelling=spelling)
+            if arithmetic:
+                dirs = _live_dirs(sae, store, smp.scale)
+                other = lambda i: dirs[(i + 1) % len(dirs)]
+                ev["combo_in_other_seed"] = [float(arithmetic_test(D, other(i)).combination.mean()) if len(dirs) > 1 else float("nan") for i, D in enumerate(dirs)]
+                g = torch.Generator().manual_seed(0)
+                ev["combo_random"] = [float(arithmetic_test(torch.randn(512, store.d, generator=g), D).combination.mean()) for D in dirs]
+                if not w: plain = dirs
+                else:
+                    ev["plain_in_this"] = [float(arithmetic_test(P, D).combination.mean()) for P, D in zip(plain, dirs)]
+                    ev["this_in_plain"] = [float(arithmetic_test(D, P).combination.mean()) for P, D in zip(plain, dirs)]
             ev.insert(0, "variant", name); ev.insert(1, "seed", list(seeds)); ev["seconds"] = time.perf_counter() - t0
             if save_dir is not None:
                 save_saelens(sae, Path(save_dir) / slug, inst=0, scale=smp.scale, model_name=store.spec.model, layer=store.spec.layer,
