@@ -283,8 +283,10 @@ def absorption(sae: SAE, ss: SpellingSet, probe: LetterProbe, scale: float = 1.0
 def absorption_summary(tab: pd.DataFrame) -> pd.DataFrame:
     "Per instance: the mean over counted letters of the absorption fraction and full-absorption rate (SAEBench's `mean_absorption_fraction_score`, `mean_full_absorption_score`), and how many letters counted."
     t = tab[tab.counted]
-    return t.groupby("inst").agg(absorption=("absorption_fraction", "mean"), full_absorption=("full_absorption_rate", "mean"),
-                                 letters=("letter", "count")).reset_index()
+    out = t.groupby("inst").agg(absorption=("absorption_fraction", "mean"), full_absorption=("full_absorption_rate", "mean"),
+                                letters=("letter", "count")).reindex(pd.Index(sorted(tab.inst.unique()), name="inst"))
+    out["letters"] = out.letters.fillna(0).astype(int)     # an instance with no counted letter keeps its row: NaN scores, 0 letters
+    return out.reset_index()
 
 # %% ../nbs/08a_absorption.ipynb
 @torch.no_grad()
