@@ -37,8 +37,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import torch
     from sae_nb.activations import load_model, extract_activations
-    from sae_nb.absorption import SpellingSet, spelling_acts, train_letter_probe, probe_report, pick_layer, arithmetic_test, calibrate_detector
-    from sae_nb.llm import compare_variants, load_saelens, top_activations, split_shards
+    from sae_nb.absorption import SpellingSet, spelling_acts, train_letter_probe, probe_report, passing_letters, pick_layer, arithmetic_test, calibrate_detector
+    from sae_nb.llm import compare_variants, live_latents, load_saelens, top_activations, variant_name
     t0, work = time.time(), Path(a.work)
     say = lambda s: print(f"[{time.time() - t0:5.0f}s] {s}", flush=True)
     lm = load_model("smollm2", device=a.device)
@@ -50,7 +50,7 @@ def main(argv=None):
     probes = {L: train_letter_probe(ss, L) for L in a.probe_layers}
     reps = pd.concat([probe_report(p, ss) for p in probes.values()], ignore_index=True)
     reps["words"] = len(ss.words); reps.to_csv(a.probes, index=False)
-    passing = reps.assign(ok=reps.f1 > 0.6).groupby("layer").ok.sum()
+    passing = passing_letters(reps)
     layer = pick_layer(reps, prefer=12) if a.layer is None else a.layer
     say("letters whose probe passes F1 > 0.6, by layer: " + ", ".join(f"{L}: {n}" for L, n in passing.items()) + f"; studying layer {layer}")
     if layer not in probes: probes[layer] = train_letter_probe(ss, layer) if layer in ss.acts else sys.exit(f"layer {layer} was not probed: add it to --probe-layers")
@@ -70,12 +70,10 @@ def main(argv=None):
 
     # the detector calibrated on the first plain SAE's own decoder, then a few of its calls with their text
     saved = work / f"saes_L{layer}_w{a.width}"
-    held = split_shards(store, 1)[1]
-    X = store.rows(held, 8192)
-    def live(sae):
-        with torch.no_grad(): alive = (sae.encode(X.to(sae.device), check=False)[0] > 0).any(0).cpu()
+    def live(sae):   # the SAEs saved in SAELens's format take raw activations: scale 1
+        alive = live_latents(sae, store)[0].cpu()
         return torch.nonzero(alive).flatten(), sae.dec_dirs()[0][alive].float().cpu()
-    slug = lambda arch, h: {"l1": "l1", "topk": "topk_auxk", "batchtopk": "batchtopk_auxk", "matryoshka": "matryoshka_auxk"}[arch] + (f"_hinge{a.w_pair:g}" if h else "")
+    slug = lambda arch, h: variant_name(arch, True, a.w_pair if h else 0.0)[1]
     ids0, D0 = live(load_saelens(saved / slug(archs[0], False))[0])
     cal = calibrate_detector(D0)
     cal.insert(0, "dictionary", f"{archs[0]} seed 0, {len(D0)} live latents")

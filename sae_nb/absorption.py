@@ -18,9 +18,9 @@ from .sae import SAE
 from .metrics import nnls
 
 # %% auto 0
-__all__ = ['LETTERS', 'TEMPLATE', 'FULL_ABSORPTION_COS', 'ABSORBER_COS', 'PROJECTION_SHARE', 'MAX_ABSORBERS', 'TOPK_FEATS',
-           'alpha_tokens', 'first_letter', 'icl_prompt', 'SpellingSet', 'spelling_acts', 'LetterProbe',
-           'train_letter_probe', 'probe_report', 'pick_layer', 'k_sparse_probing', 'absorption_scores', 'absorption',
+__all__ = ['LETTERS', 'TEMPLATE', 'FULL_ABSORPTION_COS', 'ABSORBER_COS', 'PROJECTION_SHARE', 'MAX_ABSORBERS', 'alpha_tokens',
+           'first_letter', 'icl_prompt', 'SpellingSet', 'spelling_acts', 'LetterProbe', 'train_letter_probe',
+           'probe_report', 'passing_letters', 'pick_layer', 'k_sparse_probing', 'absorption_scores', 'absorption',
            'absorption_summary', 'planted_composites', 'arithmetic_test', 'calibrate_detector']
 
 # %% ../nbs/08a_absorption.ipynb
@@ -167,9 +167,13 @@ def probe_report(probe: LetterProbe, ss: SpellingSet) -> pd.DataFrame:
         rows.append(dict(layer=probe.layer, letter=ch, f1=_f1(p, t), precision=tp / max(p.sum().item(), 1), recall=tp / max(t.sum().item(), 1), n_test=int(t.sum())))
     return pd.DataFrame(rows)
 
+def passing_letters(reports: pd.DataFrame, min_f1: float = 0.6) -> pd.Series:
+    "Per layer of `probe_report` rows: how many letters' probes pass `min_f1` (SAEBench counts a letter only then)."
+    return reports.assign(ok=reports.f1 > min_f1).groupby("layer").ok.sum()
+
 def pick_layer(reports: pd.DataFrame, min_f1: float = 0.6, prefer: int | None = None) -> int:
     "The layer where the most letters' probes pass `min_f1`; among ties `prefer` if it is one of them, else the earliest."
-    passing = reports.assign(ok=reports.f1 > min_f1).groupby("layer").ok.sum()
+    passing = passing_letters(reports, min_f1)
     best = passing[passing == passing.max()].index
     return int(prefer) if prefer in best else int(best.min())
 
@@ -215,17 +219,16 @@ def k_sparse_probing(sae: SAE, ss: SpellingSet, layer: int, scale: float = 1.0, 
     for i in range(sae.cfg.n_inst):
         W, _ = _bce_probe(Ftr[i], Ytr.T.float(), n_epochs, batch_size, l1=l1, seed=seed, min_steps=min_steps)
         order = W.topk(max_k, dim=-1).indices                       # (26, max_k): by weight, not |weight|: latents that predict the letter
-        best, main, f1s = [-math.inf] * 26, [[] for _ in range(26)], []
+        best, main, F1 = [-math.inf] * 26, [[] for _ in range(26)], {}
         done = [False] * 26
         for k in range(1, max_k + 1):
             ids = order[:, :k]
             w, b = _balanced_logreg(Ftr[i][:, ids].permute(1, 0, 2), Ytr)
             pred = torch.einsum("cnk,ck->cn", Fte[i][:, ids].permute(1, 0, 2), w) + b[:, None] > 0
             for c in range(26):
-                f1 = _f1(pred[c], Yte[c]); f1s.append((c, k, f1))
+                f1 = F1[c, k] = _f1(pred[c], Yte[c])
                 if not done[c] and f1 > best[c] + f1_jump: best[c], main[c] = f1, ids[c].tolist()
                 elif not done[c]: done[c] = True
-        F1 = {(c, k): f for c, k, f in f1s}
         rows += [dict(inst=i, letter=LETTERS[c], main=main[c], k=len(main[c]), f1_k1=F1[c, 1], f1_main=F1[c, len(main[c])]) for c in range(26)]
     return pd.DataFrame(rows)
 
@@ -233,8 +236,7 @@ def k_sparse_probing(sae: SAE, ss: SpellingSet, layer: int, scale: float = 1.0, 
 FULL_ABSORPTION_COS = 0.025      # SAEBench's thresholds (feature_absorption_calculator.py)
 ABSORBER_COS = 0.1
 PROJECTION_SHARE = 0.4
-MAX_ABSORBERS = 3
-TOPK_FEATS = 10
+MAX_ABSORBERS = 3                # (SAEBench also lists TOPK_FEATS = 10 latents per word; only the top one enters a score)
 
 def absorption_scores(c: Tensor, # (n, d_sae) each latent's contribution along the unit probe direction: activation × (decoder row · probe), raw units
                       cos: Tensor, # (d_sae,) cosine of each decoder row with the probe
@@ -249,7 +251,7 @@ def absorption_scores(c: Tensor, # (n, d_sae) each latent's contribution along t
     top = torch.where(cand, c, torch.zeros(())).topk(min(MAX_ABSORBERS, c.shape[1]), -1).values.sum(-1)
     frac = torch.where(mp <= 0, torch.ones(()), (torch.minimum(top, proj - mp) / (torch.minimum(top, proj - mp) + mp)).clamp(0, 1))
     frac = torch.where((mp >= proj) | (top / proj < PROJECTION_SHARE), torch.zeros(()), frac)
-    t = c.argmax(-1)                                                   # the top of SAEBench's TOPK_FEATS by contribution
+    t = c.argmax(-1)                                                   # the top latent by contribution
     quiet = (f[:, main] < 1e-6).all(-1) if main else torch.ones(len(c), dtype=torch.bool)
     full = quiet & (cos[t] >= FULL_ABSORPTION_COS) & (proj >= 0) & (c.gather(1, t[:, None])[:, 0] / proj >= PROJECTION_SHARE)
     return frac, full

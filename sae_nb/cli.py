@@ -162,7 +162,7 @@ def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, devic
     log(f"{store} ({time.time() - t0:.0f}s)")
     spelling = None
     if absorption:
-        from sae_nb.absorption import SpellingSet, spelling_acts, train_letter_probe, probe_report
+        from sae_nb.absorption import SpellingSet, spelling_acts, train_letter_probe, probe_report, passing_letters
         sp = out / f"spelling_{absorption}.pt"
         ss = SpellingSet.load(sp) if sp.exists() else None
         if ss is None or store.spec.layer not in ss.acts:
@@ -170,7 +170,7 @@ def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, devic
             ss = spelling_acts(lm, [store.spec.layer], n_words=absorption, progress=progress); ss.save(sp)
         probe = train_letter_probe(ss, store.spec.layer)
         rep = probe_report(probe, ss); rep.to_csv(out / "first_letter_probes.csv", index=False)
-        n_ok = int((rep.f1 > 0.6).sum())
+        n_ok = int(passing_letters(rep)[store.spec.layer])
         log(f"first-letter probes at layer {store.spec.layer}: {n_ok} of 26 letters pass F1 > 0.6 (mean F1 {rep.f1.mean():.3f})"
             + ("; SAEBench reports absorption only with 20 or more: read these scores with care" if n_ok < 20 else ""))
         spelling = (ss, probe)

@@ -19,8 +19,8 @@ from .activations import ActivationStore, LoadedModel, StoreSampler
 
 # %% auto 0
 __all__ = ['ARCH_NAMES', 'split_shards', 'StoreRun', 'train_store', 'composite_latents', 'splice_ce', 'evaluate_sae',
-           'top_activations', 'latent_browser', 'fold_scale', 'save_saelens', 'load_saelens', 'compare_variants',
-           'sweep_store_widths']
+           'top_activations', 'latent_browser', 'fold_scale', 'save_saelens', 'load_saelens', 'variant_name',
+           'live_latents', 'compare_variants', 'sweep_store_widths']
 
 # %% ../nbs/09_llm.ipynb
 def split_shards(store: ActivationStore, holdout: int = 1) -> tuple[list[int], list[int]]:
@@ -80,6 +80,11 @@ def splice_ce(lm: LoadedModel, ids: Tensor, layer: int, replace=None) -> float:
     return float(out.loss)
 
 # %% ../nbs/09_llm.ipynb
+def _check_spelling(spelling, store: ActivationStore):
+    "Refuse a first-letter probe fit at another layer than the store's."
+    if spelling is not None and spelling[1].layer != store.spec.layer:
+        raise ValueError(f"the first-letter probe is for layer {spelling[1].layer}, the store holds layer {store.spec.layer}")
+
 @torch.no_grad()
 def evaluate_sae(sae: SAE, store: ActivationStore, scale: float, shards: Sequence[int] | None = None, n_rows: int = 8192,
                  lm: LoadedModel | None = None, n_seqs: int = 16, tau: float = 0.3, dense_thresh: float = 0.1,
@@ -122,7 +127,7 @@ def evaluate_sae(sae: SAE, store: ActivationStore, scale: float, shards: Sequenc
         with torch.enable_grad(): out["meta_fve"] = meta_sae(dirs).fve.tolist()   # every decoder row, as SAEBench scores it
     if spelling is not None:
         from sae_nb.absorption import absorption, absorption_summary
-        if spelling[1].layer != store.spec.layer: raise ValueError(f"the first-letter probe is for layer {spelling[1].layer}, the store holds layer {store.spec.layer}")
+        _check_spelling(spelling, store)
         with torch.enable_grad(): out = out.merge(absorption_summary(absorption(sae, *spelling, scale=scale)), on="inst", how="left")
     return out
 
@@ -237,12 +242,20 @@ def load_saelens(path: str | Path, device=None) -> tuple[SAE, dict]:
 # %% ../nbs/09_llm.ipynb
 ARCH_NAMES = dict(l1="L1", topk="TopK", batchtopk="BatchTopK", jumprelu="JumpReLU", matryoshka="Matryoshka")
 
+def variant_name(arch: str, aux: bool = False, w_pair: float = 0.0) -> tuple[str, str]:
+    "(name, slug) of a `compare_variants` variant, e.g. ('TopK + AuxK + hinge (w_pair=0.1)', 'topk_auxk_hinge0.1'); the slug names its checkpoint and saved SAE."
+    name = ARCH_NAMES["l1" if arch == "relu" else arch] + (" + AuxK" if aux and arch in K_SPARSE else "") + (f" + hinge (w_pair={w_pair:g})" if w_pair else "")
+    return name, name.lower().replace(" + hinge (w_pair=", "_hinge").replace(" + auxk", "_auxk").replace(")", "").replace(" ", "")
+
 @torch.no_grad()
-def _live_dirs(sae: SAE, store: ActivationStore, scale: float, n_rows: int = 8192) -> list[Tensor]:
-    "Per instance, the unit decoder directions of the latents that fire on the held-out rows."
+def live_latents(sae: SAE, store: ActivationStore, scale: float = 1.0, n_rows: int = 8192) -> Tensor:
+    "(n_inst, d_sae) bool: the latents that fire on the store's held-out rows (scaled by `scale`)."
     X = store.rows(split_shards(store, 1)[1], n_rows).to(sae.device) * scale
-    alive = (sae.encode(X, check=False) > 0).any(1)
-    return [d[a].float().cpu() for d, a in zip(sae.dec_dirs(), alive)]
+    return (sae.encode(X, check=False) > 0).any(1)
+
+def _live_dirs(sae: SAE, store: ActivationStore, scale: float) -> list[Tensor]:
+    "Per instance, the unit decoder directions of the latents that fire on the held-out rows."
+    return [d[a].float().cpu() for d, a in zip(sae.dec_dirs(), live_latents(sae, store, scale))]
 
 def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], target_l0: float = 32.0, w_pairs: Sequence[float] = (0.1,),
                      tau: float = 0.3, n_steps: int = 2000, batch_size: int = 1024, lr: float = 1e-3, lm: LoadedModel | None = None,
@@ -261,7 +274,7 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
     from sae_nb.neighbours import NeighbourPenalty
     from sae_nb.absorption import arithmetic_test
     if penalty not in ("exact", "lists"): raise ValueError(f"penalty must be 'exact' or 'lists', got {penalty!r}")
-    if spelling is not None and spelling[1].layer != store.spec.layer: raise ValueError(f"the first-letter probe is for layer {spelling[1].layer}, the store holds layer {store.spec.layer}")
+    _check_spelling(spelling, store)   # before any training
     tabs = []
     for arch in archs: arch_config(arch, store.d, width, target_l0, aux=aux and arch in K_SPARSE)   # every name and setting checked before any training
     for arch in archs:
@@ -270,8 +283,7 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
             W = w * width * (width - 1)
             extra = None if not w else ortho_loss(W, "hinge", 2.0, tau) if penalty == "exact" else NeighbourPenalty(W, k=min(16, width - 1), refresh_every=25, tau=tau)
             ks = arch in K_SPARSE
-            name = ARCH_NAMES["l1" if arch == "relu" else arch] + (" + AuxK" if aux and ks else "") + (f" + hinge (w_pair={w:g})" if w else "")
-            slug = name.lower().replace(" + hinge (w_pair=", "_hinge").replace(" + auxk", "_auxk").replace(")", "").replace(" ", "")
+            name, slug = variant_name(arch, aux, w)
             ck = None if checkpoint_dir is None else Path(checkpoint_dir) / f"{slug}.ck"
             if ck is not None: ck.parent.mkdir(parents=True, exist_ok=True)
             log(f"{name}: training {len(seeds)} SAE(s) of {width} latents for {n_steps} steps" + (" (resuming)" if ck is not None and ck.exists() else ""))
