@@ -5,6 +5,7 @@
 # %% ../nbs/02_sae.ipynb 2
 from __future__ import annotations
 import math, numbers, time
+import numpy as np
 from dataclasses import dataclass, field, asdict
 from typing import Callable, Sequence
 import pandas as pd
@@ -22,10 +23,36 @@ __all__ = ['ARCHS', 'K_SPARSE', 'EVENTS', 'SAEConfig', 'matryoshka_prefixes', 'a
            'Thresholds', 'InitFromData', 'DDPSync', 'StopIfNonFinite', 'Checkpointer', 'train_sae']
 
 # %% ../nbs/02_sae.ipynb
+def _number(v, name: str, integer: bool = False) -> int | float:
+    "`v` (a Python, NumPy or one-element torch number) as a plain Python int or float, or a `ValueError` naming `name`."
+    if isinstance(v, (Tensor, np.ndarray)):
+        if (v.size if isinstance(v, np.ndarray) else v.numel()) != 1: raise ValueError(f"{name} must be a single number, got shape {tuple(v.shape)}")
+        v = v.item()
+    elif isinstance(v, np.generic): v = v.item()
+    if isinstance(v, bool) or not isinstance(v, numbers.Real): raise ValueError(f"{name} must be a number, got {v!r}")
+    if integer:
+        if not isinstance(v, numbers.Integral): raise ValueError(f"{name} must be an integer, got {v!r}")
+        return int(v)
+    return float(v)
+
+def _numbers(v, name: str, n: int | None, integer: bool = False) -> int | float | list:
+    "One number, or `n` of them (a list, tuple, NumPy array or torch tensor), as plain Python: what configs hold, so checkpoints compare and resume."
+    if isinstance(v, (Tensor, np.ndarray)) and v.ndim == 0 or not isinstance(v, (Tensor, np.ndarray, Sequence)) or isinstance(v, str): return _number(v, name, integer)
+    vals = v.tolist() if isinstance(v, (Tensor, np.ndarray)) else list(v)
+    if any(isinstance(x, (list, tuple)) for x in vals): raise ValueError(f"{name} must be a number or a flat sequence of numbers, got {v!r}")
+    if n is not None and len(vals) != n: raise ValueError(f"{name} must be a single value or have n_inst={n} entries, got {len(vals)}")
+    return [_number(x, name, integer) for x in vals]
+
+def _per_inst(v, n: int, name: str, device=None) -> Tensor:
+    "`v` (one number, or one per instance) as an (n,) float32 tensor, or a `ValueError` naming `name` and `n_inst`."
+    return torch.as_tensor(_numbers(v, name, n), dtype=torch.float32, device=device).expand(n).clone()
+
 def _positive_int(v, name: str) -> int:
-    "`v` as an int (NumPy integers included), or a `ValueError` naming `name`."
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1: raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
-    return int(v)
+    "`v` as an int (NumPy and torch integers included), or a `ValueError` naming `name`."
+    try: i = _number(v, name, integer=True)
+    except ValueError: i = None
+    if i is None or i < 1: raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    return i
 
 @dataclass
 class SAEConfig:
@@ -49,9 +76,12 @@ class SAEConfig:
     @property
     def steered(self) -> bool: return self.activation in ("relu", "jumprelu")  # L0 set by a sparsity weight (`target_l0` steers it), not by k
 
-    def __post_init__(self):
-        if not isinstance(self.seed, int) and len(self.seed) != self.n_inst: raise ValueError(f"seed must be an int or have n_inst={self.n_inst} entries, got {len(self.seed)}")
+    def __post_init__(self):   # every field becomes a plain Python value (NumPy and torch numbers included), so a checkpoint's config compares equal on resume
         for name in ("d_in", "d_sae", "n_inst"): setattr(self, name, _positive_int(getattr(self, name), name))
+        self.seed = _numbers(self.seed, "seed", self.n_inst, integer=True)
+        self.l1_coeff = _numbers(self.l1_coeff, "l1_coeff", self.n_inst)
+        for name in ("aux_coeff", "bandwidth", "threshold_init"): setattr(self, name, _number(getattr(self, name), name))
+        if not isinstance(self.activation, str) or not isinstance(self.decoder_norm, str): raise ValueError(f"activation and decoder_norm must be strings, got {self.activation!r}, {self.decoder_norm!r}")
         if self.k is not None: self.k = _positive_int(self.k, "k")
         if self.activation not in ("relu", "topk", "batchtopk", "jumprelu"): raise ValueError(f"activation must be 'relu', 'topk', 'batchtopk' or 'jumprelu', got {self.activation!r}")
         if self.k_sparse and (self.k is None or not 1 <= self.k <= self.d_sae):
@@ -69,7 +99,6 @@ class SAEConfig:
             if not (isinstance(v, numbers.Real) and math.isfinite(v) and v > 0): raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
         if self.decoder_norm not in ("unit", "weighted"): raise ValueError(f"decoder_norm must be 'unit' or 'weighted', got {self.decoder_norm!r}")
         l1 = torch.as_tensor(self.l1_coeff, dtype=torch.float32)
-        if l1.ndim > 1 or (l1.ndim == 1 and len(l1) != self.n_inst): raise ValueError(f"l1_coeff must be a scalar or have n_inst={self.n_inst} entries, got shape {tuple(l1.shape)}")
         if (l1 < 0).any() or not torch.isfinite(l1).all(): raise ValueError(f"l1_coeff must be finite and >= 0, got {self.l1_coeff}")
 
 # %% ../nbs/02_sae.ipynb
@@ -92,8 +121,10 @@ def arch_config(arch: str, # one of `ARCHS` ("relu" is taken for "l1")
     act = dict(l1="relu", matryoshka="batchtopk").get(arch, arch)
     ks = act in ("topk", "batchtopk")
     if aux and not ks: raise ValueError(f"AuxK is for the k-sparse architectures (topk, batchtopk, matryoshka), not {arch}")
+    l0 = _number(l0, "l0")
     if not (math.isfinite(l0) and l0 > 0): raise ValueError(f"l0 must be a finite number > 0, got {l0}")
-    return SAEConfig(d_in, d_sae, n_inst, activation=act, k=min(max(1, round(l0)), d_sae) if ks else None, l1_coeff=0.0 if ks else l1_init, seed=seed,
+    if l0 > d_sae: raise ValueError(f"l0={l0:g} latents per sample cannot be matched by an SAE of d_sae={d_sae} latents")  # never clamped: a clamped k would break matched L0
+    return SAEConfig(d_in, d_sae, n_inst, activation=act, k=max(1, round(l0)) if ks else None, l1_coeff=0.0 if ks else l1_init, seed=seed,
                      prefixes=matryoshka_prefixes(d_sae) if arch == "matryoshka" else None, aux_k=max(1, d_in // 2) if aux else None, **kw)
 
 # %% ../nbs/02_sae.ipynb
@@ -134,6 +165,7 @@ class SAE(nn.Module):
             if not isinstance(x, Tensor): raise TypeError(f"activations must be a torch.Tensor, got {type(x).__name__}")
             if x.ndim not in (2, 3): raise ValueError(f"activations must be (batch, d_in) or (n_inst, batch, d_in), got shape {tuple(x.shape)}")
             if x.shape[-1] != c.d_in: raise ValueError(f"activations have shape {tuple(x.shape)}: last dimension {x.shape[-1]}, but the SAE expects d_in={c.d_in}")
+            if x.shape[-2] == 0: raise ValueError(f"activations have shape {tuple(x.shape)}: a batch of 0 rows")
             if x.ndim == 3 and x.shape[0] not in (1, c.n_inst): raise ValueError(f"activations have {x.shape[0]} instances, expected 1 or n_inst={c.n_inst}")
             if not x.is_floating_point(): raise TypeError(f"activations must be floating point, got {x.dtype}")
             check_finite(x, "activations")
@@ -205,8 +237,8 @@ def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
         x_hat, mse, recon = parts[:, :, -1], errs[:, -1], errs.sum(-1)
     inst, on = s // B, v.detach() > 0
     w = v if c.decoder_norm == "unit" else v * self.W_dec.norm(dim=-1).reshape(-1)[r]
-    l1 = x.new_zeros(n).index_add_(0, inst, w) / B
-    l0 = x.new_zeros(n).index_add_(0, inst, on.to(x.dtype)) / B
+    l1 = v.new_zeros(n, dtype=torch.float32).index_add_(0, inst, w.float()) / B   # fp32 sums whatever precision the selection ran in (bf16 under autocast)
+    l0 = v.new_zeros(n, dtype=torch.float32).index_add_(0, inst, on.float()) / B
     fired = torch.zeros(n * m, dtype=torch.bool, device=x.device); fired[r[on]] = True
     out = dict(loss=recon + self.l1_coeff * l1, mse=mse, l1=l1, l0=l0, fired=fired.reshape(n, m))
     if len(sp.sizes) > 1:   # AuxK: the dead latents' top aux_k reconstruct the residual the live ones leave
@@ -247,7 +279,7 @@ def init_from_data(self, x: Tensor, l0: float | Sequence[float] | None = None):
     self.W_enc.mul_(scale.clamp_min(1e-6)[:, None, None].to(self.W_enc.dtype))
     if self.cfg.activation == "jumprelu" and l0 is not None:
         B, m = x.shape[1], self.cfg.d_sae
-        keep = (torch.as_tensor(l0, dtype=torch.float32).expand(self.cfg.n_inst) * B).round().long().clamp(1, B * m)
+        keep = (_per_inst(l0, self.cfg.n_inst, "target_l0") * B).round().long().clamp(1, B * m)
         top = (pre * scale[:, None, None]).reshape(self.cfg.n_inst, -1).sort(-1, descending=True).values
         th = top.gather(1, keep[:, None] - 1)[:, 0].clamp_min(1e-6)
         self.log_threshold.copy_(th.log()[:, None].expand_as(self.log_threshold))
@@ -273,9 +305,16 @@ class TrainConfig:
     dead_tokens: int = 100_000 # AuxK: a latent counts as dead after this many training samples without firing
     threshold_rate: float = 0.01 # BatchTopK: rate of the running estimate of the inference threshold (SAELens's default)
 
-    def __post_init__(self):
+    def __post_init__(self):   # plain Python values only, as in `SAEConfig`
         for name in ("n_steps", "batch_size", "log_every", "dead_tokens") + (("resample_every",) if self.resample_every is not None else ()):
             setattr(self, name, _positive_int(getattr(self, name), name))
+        self.seed = _number(self.seed, "seed", integer=True)
+        for name in ("lr", "l0_gain", "threshold_rate", "lr_decay_frac", "l1_warmup_frac"): setattr(self, name, _number(getattr(self, name), name))
+        for name in ("progress", "amp", "compile", "init_from_data"):
+            v = getattr(self, name)
+            if not isinstance(v, (bool, np.bool_)): raise ValueError(f"{name} must be True or False, got {v!r}")
+            setattr(self, name, bool(v))
+        if self.target_l0 is not None: self.target_l0 = _numbers(self.target_l0, "target_l0", None)
         for name in ("lr", "l0_gain"):
             v = getattr(self, name)
             if not (isinstance(v, numbers.Real) and math.isfinite(v) and v > 0): raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
@@ -359,6 +398,7 @@ class Trainer:
             if data.d_in != sae.cfg.d_in: raise ValueError(f"data has d_in={data.d_in} but the SAE expects d_in={sae.cfg.d_in}")
             if data.n_inst not in (1, sae.cfg.n_inst): raise ValueError(f"data has {data.n_inst} instances but the SAE has {sae.cfg.n_inst}")
             self._fm = data.to(sae.device)
+        if cfg.target_l0 is not None: _per_inst(cfg.target_l0, sae.cfg.n_inst, "target_l0")   # one per instance, checked before any step
         self.opt = torch.optim.Adam(sae.parameters(), lr=cfg.lr)
         self.losses = torch.compile(sae.losses) if cfg.compile else sae.losses
         self.step, self.hist, self.dead = 0, History(), None
@@ -391,6 +431,8 @@ def one_step(self):
     with torch.autocast(sae.device.type, dtype=torch.bfloat16, enabled=self.cfg.amp):
         self.out = self.losses(self.x, check=False, dead=self.dead)
         self.extra = None if self.extra_loss is None else self.extra_loss(sae)
+        if self.extra is not None and (not isinstance(self.extra, Tensor) or self.extra.shape not in ((), (sae.cfg.n_inst,))):
+            raise ValueError(f"extra_loss must return a scalar or one value per instance, shape ({sae.cfg.n_inst},); got {tuple(self.extra.shape) if isinstance(self.extra, Tensor) else type(self.extra).__name__}")
         loss = self.out["loss"] if self.extra is None else self.out["loss"] + self.extra
     self.run("after_loss")
     self.opt.zero_grad(set_to_none=True)
@@ -426,7 +468,7 @@ class L1Weight(Callback):
         if c.target_l0 is not None:
             if not sae.cfg.steered: raise ValueError(f"target_l0 steers the sparsity weight of relu and jumprelu SAEs; a {sae.cfg.activation} SAE fixes its L0 with k")
             if not (self.l1_full > 0).all(): raise ValueError("target_l0 needs a positive starting l1_coeff for every instance")
-            self.target = torch.as_tensor(c.target_l0, dtype=torch.float32, device=sae.device).expand(sae.cfg.n_inst)
+            self.target = _per_inst(c.target_l0, sae.cfg.n_inst, "target_l0", sae.device)
     def before_step(self, tr): tr.sae.l1_coeff.copy_(self.l1_full * min(1.0, (tr.step + 1) / tr.warm))
     def after_step(self, tr):
         if self.target is not None and tr.warm <= tr.step < tr.decay_start:
@@ -467,12 +509,12 @@ class Recorder(Callback):
 
 # %% ../nbs/02_sae.ipynb
 class Thresholds(Callback):
-    "BatchTopK's inference threshold θ ← (1 − rate)·θ + rate·(smallest activation the batch kept), per instance (SAELens: rate 0.01), starting from the first batch's value (as dictionary_learning does)."
+    "BatchTopK's inference threshold θ ← (1 − rate)·θ + rate·(smallest activation the batch kept), per instance (SAELens: rate 0.01), starting from the first batch's value (as dictionary_learning does); for the first 1/rate steps the rate is 1/(step + 1), a plain mean of the batches so far, so a short run's threshold is not held at its first batch's."
     order = 5
     def after_step(self, tr):
         low = tr.out.get("min_active")
         if low is None: return
-        r, th = tr.cfg.threshold_rate, tr.sae.threshold
+        r, th = max(tr.cfg.threshold_rate, 1 / (tr.step + 1)), tr.sae.threshold
         new = torch.where(th < 0, low.to(th.dtype), (1 - r) * th + r * low.to(th.dtype))
         th.copy_(torch.where(torch.isfinite(low), new, th))
 

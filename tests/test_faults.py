@@ -333,3 +333,70 @@ def test_concurrent_atomic_writes_never_delete_a_live_writers_temp_file(tmp_path
     assert all(p.returncode == 0 for p in procs), [e[-500:] for e in errs]
     data = target.read_bytes()
     assert len(data) == 1000 and len(set(data)) == 1 and not list(tmp_path.glob(".shared.bin.tmp*"))
+
+
+# ---- Reliability, second pass: each test reproduces a fault found by trying sae_nb as an adversarial user would ----
+
+@pytest.mark.parametrize("arch,aux", [("l1", False), ("jumprelu", False), ("topk", False), ("topk", True), ("batchtopk", False),
+                                      ("batchtopk", True), ("matryoshka", False), ("matryoshka", True)])
+def test_bf16_trains_every_architecture(arch, aux):
+    "bf16 autocast used to crash TopK, BatchTopK and Matryoshka (`index_add_(): self (Float) and source (BFloat16)`); now every architecture, with AuxK, "
+    "a weighted decoder norm, the exact penalty and neighbour lists, trains in bf16 with fp32 weights and optimiser state."
+    from sae_nb.sae import arch_config
+    from sae_nb.ortho import ortho_loss
+    from sae_nb.neighbours import NeighbourPenalty
+    X = torch.randn(512, 16, generator=torch.Generator().manual_seed(0))
+    for norm in ("unit", "weighted"):
+        for pen in (None, ortho_loss(1.0, "hinge", 2.0, 0.2), NeighbourPenalty(1.0, k=4, refresh_every=2, tau=0.2)):
+            sae = SAE(arch_config(arch, 16, 32, 4, n_inst=2, seed=[0, 1], aux=aux, decoder_norm=norm), device="cpu")
+            h = train_sae(sae, lambda b: X[:b], TrainConfig(n_steps=6, batch_size=256, amp=True, progress=False, dead_tokens=256, resample_every=3, log_every=1), extra_loss=pen)
+            assert all(p.dtype == torch.float32 and torch.isfinite(p).all() for p in sae.parameters())
+            assert np.isfinite(h.df().loss).all()
+
+
+def test_config_settings_from_numpy_and_torch_become_plain_python_and_resume(tmp_path):
+    "`l1_coeff=torch.tensor([.1, .2])` used to make every resume fail (`Boolean value of Tensor ... ambiguous`), NumPy seeds or weights died at the first "
+    "checkpoint with a TypeError; every config field is now a plain Python number or list, and such runs checkpoint and resume."
+    from sae_nb.data import toy_model
+    for kw, tkw in [(dict(l1_coeff=torch.tensor([.1, .2])), {}), (dict(l1_coeff=np.array([.1, .2]), seed=list(np.arange(2))), {}),
+                    (dict(l1_coeff=0.1, seed=np.arange(2)), dict(target_l0=np.array([1.0, 1.5]))), (dict(l1_coeff=np.float32(0.1), seed=torch.tensor([3, 4])), dict(seed=np.int64(1)))]:
+        cfg = SAEConfig(3, 4, n_inst=2, **kw)
+        tcfg = TrainConfig(n_steps=6, batch_size=32, progress=False, **tkw)
+        for v in (*vars(cfg).values(), *vars(tcfg).values()):
+            assert v is None or type(v) in (int, float, bool, str) or (type(v) is list and all(type(e) in (int, float) for e in v)), (kw, tkw, v)
+        ck = tmp_path / f"{len(list(tmp_path.iterdir()))}.ck"
+        train_sae(SAE(cfg, device="cpu"), toy_model(), tcfg, checkpoint=ck, checkpoint_every=2)
+        train_sae(SAE(SAEConfig(3, 4, n_inst=2, **kw), device="cpu"), toy_model(), tcfg, checkpoint=ck, checkpoint_every=2)   # resumes (here: already done)
+    for bad, msg in [(dict(seed=np.arange(3)), "seed must be a single value or have n_inst=2 entries, got 3"), (dict(l1_coeff=torch.ones(2, 2)), "l1_coeff must be a number or a flat sequence"),
+                     (dict(seed=1.5), "seed must be an integer, got 1.5"), (dict(bandwidth=torch.ones(3)), "bandwidth must be a single number")]:
+        with pytest.raises(ValueError, match=re.escape(msg)): SAEConfig(3, 4, n_inst=2, **bad)
+
+
+def test_plausible_bad_training_input_gets_one_clear_sentence():
+    "An empty batch, target_l0 for the wrong number of instances (also in init_from_data), an extra_loss of the wrong shape, a NumPy seed: "
+    "each used to give a raw error from deep inside torch."
+    from sae_nb.data import toy_model
+    cfg = TrainConfig(n_steps=3, batch_size=16, progress=False)
+    with pytest.raises(ValueError, match=re.escape("the batch of step 0: activations have shape (0, 16): a batch of 0 rows")):
+        train_sae(SAE(SAEConfig(16, 8), device="cpu"), lambda b: torch.empty(0, 16), cfg)
+    for init in (False, True):
+        with pytest.raises(ValueError, match=re.escape("target_l0 must be a single value or have n_inst=3 entries, got 2")):
+            train_sae(SAE(SAEConfig(3, 4, n_inst=3, l1_coeff=0.1, activation="jumprelu" if init else "relu"), device="cpu"), toy_model(),
+                      TrainConfig(n_steps=3, batch_size=16, progress=False, target_l0=[4, 8], init_from_data=init))
+    with pytest.raises(ValueError, match=re.escape("extra_loss must return a scalar or one value per instance, shape (2,); got (3,)")):
+        train_sae(SAE(SAEConfig(3, 4, n_inst=2), device="cpu"), toy_model(), cfg, extra_loss=lambda s: torch.zeros(3))
+    assert SAEConfig(3, 4, seed=np.int64(3)).seed == 3
+
+
+def test_k_is_never_clamped_and_batchtopk_threshold_settles_in_a_short_run():
+    "`arch_config('topk', 16, 8, 32).k` used to be 8 (matched L0 silently broken); BatchTopK's L0 after 60 steps at k = 4 was far from 4 because "
+    "its threshold's running estimate was still near its first batch's value."
+    from sae_nb.sae import arch_config
+    from sae_nb.data import FeatureModel, random_directions
+    for arch in ("topk", "batchtopk", "matryoshka", "l1", "jumprelu"):
+        with pytest.raises(ValueError, match=re.escape("l0=32 latents per sample cannot be matched by an SAE of d_sae=8 latents")): arch_config(arch, 16, 8, 32)
+    fm = FeatureModel(random_directions(64, 32, orthogonal=False, generator=make_generator(0)), p=torch.full((64,), 0.06))
+    sae = SAE(arch_config("batchtopk", 32, 64, 4, n_inst=3, seed=[0, 1, 2]), device="cpu")
+    train_sae(sae, fm, TrainConfig(n_steps=60, batch_size=256, progress=False))
+    l0 = (sae.encode(fm.sample(4096, make_generator(5))[0]) > 0).sum(-1).float().mean(-1)
+    assert ((l0 - 4).abs() < 1.2).all(), l0   # 2.3-2.8 with the threshold held at its first batch's value; 3.2-4.1 now
