@@ -69,10 +69,10 @@ def main(argv=None):
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     t_all = time.perf_counter()
     cfg = synthsaebench16k_config() if a.features == 16_384 and a.d == 768 else synthsaebench16k_config(num_features=a.features, hidden_dim=a.d, hierarchy=None, orthogonalization=None)
-    model = load_or_build(work / ("model" if a.features == 16_384 else f"model_{a.features}x{a.d}"), cfg)
+    model = load_or_build(work / ("model" if (a.features, a.d) == (16_384, 768) else f"model_{a.features}x{a.d}"), cfg)
     n_shards = a.rows // a.shard_rows
     t = time.perf_counter()
-    store, feats = generate_store(model, work / f"store_{model.cfg.num_features}_{n_shards}x{a.shard_rows}", (n_shards + 1) * a.shard_rows, a.shard_rows,
+    store, feats = generate_store(model, work / f"store_{model.cfg.num_features}x{model.cfg.hidden_dim}_{n_shards}x{a.shard_rows}", (n_shards + 1) * a.shard_rows, a.shard_rows,
                                   log=lambda s: print(s, flush=True))
     gen_s = time.perf_counter() - t
     train_sh, held_sh = split_shards(store, 1)

@@ -218,10 +218,10 @@ def k_sparse_probing(sae: SAE, ss: SpellingSet, layer: int, scale: float = 1.0, 
     rows = []
     for i in range(sae.cfg.n_inst):
         W, _ = _bce_probe(Ftr[i], Ytr.T.float(), n_epochs, batch_size, l1=l1, seed=seed, min_steps=min_steps)
-        order = W.topk(max_k, dim=-1).indices                       # (26, max_k): by weight, not |weight|: latents that predict the letter
+        order = W.topk(min(max_k, sae.cfg.d_sae), dim=-1).indices                       # (26, max_k): by weight, not |weight|: latents that predict the letter
         best, main, F1 = [-math.inf] * 26, [[] for _ in range(26)], {}
         done = [False] * 26
-        for k in range(1, max_k + 1):
+        for k in range(1, min(max_k, sae.cfg.d_sae) + 1):   # an SAE narrower than max_k ranks all its latents
             ids = order[:, :k]
             w, b = _balanced_logreg(Ftr[i][:, ids].permute(1, 0, 2), Ytr)
             pred = torch.einsum("cnk,ck->cn", Fte[i][:, ids].permute(1, 0, 2), w) + b[:, None] > 0
@@ -315,6 +315,7 @@ def arithmetic_test(Q: Tensor, # (n, d) directions to explain (a vanilla SAE's l
                     B: Tensor, # (m, d) the dictionary that may hold their parts (a penalised SAE's latents)
                     resid_thresh: float = 0.5, min_share: float = 0.25, k: int = 16) -> pd.DataFrame:
     "The post's test: each direction of Q as the best non-negative combination of its `k` most similar rows of B (unit vectors); its relative residual, best single cosine, number of parts with share ≥ `min_share`, and whether it counts as a combination (residual ≤ `resid_thresh`, ≥ 2 parts)."
+    if len(Q) == 0 or len(B) == 0: raise ValueError(f"arithmetic_test needs directions on both sides, got {len(Q)} to explain and {len(B)} in the dictionary (an SAE with no live latent?)")
     unit = lambda v: v.float() / v.float().norm(dim=-1, keepdim=True).clamp_min(1e-12)
     Q, B = unit(Q), unit(B)
     dec = nnls(Q[None], B[None], k=min(k, len(B)))

@@ -17,7 +17,7 @@ from .core import CorruptFileError, _alive, atomic_write, check_finite, fingerpr
 # %% auto 0
 __all__ = ['KNOWN_MODELS', 'MANIFEST', 'STORE_VERSION', 'ByteTokenizer', 'LoadedModel', 'cache_root', 'load_model', 'parse_layer',
            'layer_acts', 'wiki_docs', 'hf_docs', 'text_files', 'text_docs', 'token_sequences', 'StoreSpec',
-           'ActivationStore', 'extract_activations', 'write_store', 'StoreSampler']
+           'ActivationStore', 'extract_activations', 'write_store', 'remove_store', 'StoreSampler']
 
 # %% ../nbs/08_activations.ipynb
 KNOWN_MODELS = ("smollm2", "minilm", "tiny-gpt2")
@@ -458,6 +458,19 @@ def write_store(out: str | Path,
     if spec is None: raise ValueError("write_store got no shards")
     _write_manifest(out, spec, entries, complete=True, extra={})
     return ActivationStore(out, verify=False)
+
+# %% ../nbs/08_activations.ipynb
+_STORE_FILE = re.compile(r"(acts|tokens)_\d{5}\.npy|manifest\.json")
+
+def remove_store(path: str | Path) -> bool:
+    "Delete the files a store writes at `path` (its manifest, its `acts_*`/`tokens_*` shards and their writers' temp files) and the folder if nothing else is left in it; returns whether the folder is gone. Anything else there is left alone."
+    path = Path(path)
+    if not path.is_dir(): return not path.exists()
+    for p in path.iterdir():
+        base = p.name[1:].rsplit(".tmp", 1)[0] if p.name.startswith(".") and ".tmp" in p.name else p.name
+        if p.is_file() and _STORE_FILE.fullmatch(base): p.unlink()
+    if any(path.iterdir()): return False
+    path.rmdir(); return True
 
 # %% ../nbs/08_activations.ipynb
 class StoreSampler:

@@ -33,9 +33,33 @@ def check_out(out: str | Path) -> Path:
     return out
 
 # %% ../nbs/98_cli.ipynb
+def _store_shards(tokens: int, per_seq: int, text_seqs: int | None = None) -> list[int]:
+    "Rows per shard of the store `sae-nb llm` extracts for `--tokens tokens` (eight shards of equal size) from a text of `text_seqs` sequences (None: long enough)."
+    n = -(-tokens // per_seq); ss = -(-n // 8)
+    s = n if text_seqs is None else min(n, text_seqs)
+    return [min(ss, s - i) * per_seq for i in range(0, s, ss)]
+
+def _trainable(shards: Sequence[int], batch: int = 1024) -> bool:
+    "Whether a store of these shard sizes trains and evaluates: the last shard held out, and training buffers (up to 4 shards) of at least a batch."
+    return len(shards) >= 2 and min(shards[:-1]) * min(4, len(shards) - 1) >= batch
+
+def _min_tokens(per_seq: int) -> int:
+    "The fewest tokens whose store can be trained on, given a long enough text."
+    return next(s * per_seq for s in range(1, 10**6) if _trainable(_store_shards(s * per_seq, per_seq)))
+
+def _tokens_advice(text_seqs: int, per_seq: int) -> str:
+    "What to ask for when the text gives only `text_seqs` sequences: the largest --tokens whose store it fills and that trains, else how long a text is needed."
+    for s in range(text_seqs, 0, -1):
+        if _trainable(_store_shards(s * per_seq, per_seq, text_seqs)): return f"use --tokens {s * per_seq}"
+    return f"give a longer --text: it gives {text_seqs * per_seq:,} tokens and sae-nb llm needs at least {_min_tokens(per_seq):,}"
+
+# %% ../nbs/98_cli.ipynb
 @contextmanager
 def own_out(out: Path, settings: dict, outputs: Sequence[str]):
-    "Hold `out` for one run: a lock file refuses a second live run, a `run.json` with other settings refuses a re-run with them, this run's old `outputs` are removed first, and `run.json` says running / failed / complete."
+    "Hold `out` for one run: a folder sae-nb did not make (no `run.json`) is refused unless empty, a lock file refuses a second live run, a `run.json` with other settings refuses a re-run with them, this run's old `outputs` are removed first (only files `run.json` lists as sae-nb's), and `run.json` says running / failed / complete and lists the files sae-nb wrote."
+    if out.exists() and not (out / "run.json").exists():
+        theirs = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir() if p.name != ".sae-nb.lock")
+        _need(not theirs, f"--out {out} holds files sae-nb did not write ({', '.join(theirs[:5])}{', ...' if len(theirs) > 5 else ''}): pick a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
     lock = out / ".sae-nb.lock"
     try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -46,19 +70,24 @@ def own_out(out: Path, settings: dict, outputs: Sequence[str]):
         lock.unlink(missing_ok=True); fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)   # its writer is gone: take it over
     os.write(fd, str(os.getpid()).encode()); os.close(fd)
     try:
-        prev = out / "run.json"
+        prev, before = out / "run.json", {}
         if prev.exists():
             try: before = json.loads(prev.read_text()); old = before.get("settings") if before.get("status") != "failed" else None   # a failed run protects nothing
-            except (json.JSONDecodeError, AttributeError): old = None
+            except (json.JSONDecodeError, AttributeError): before, old = {}, None
             diff = {k: (old.get(k), v) for k, v in settings.items() if old.get(k) != v} if isinstance(old, dict) else {}
             _need(not diff, f"--out {out} holds a run with other settings ({', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in diff.items())}); pick another folder or delete it")
+        ours = set(before.get("files", outputs))   # run.json of sae-nb before this list: its outputs were its own
+        theirs = [n for n in outputs if (out / n).exists() and n not in ours]
+        _need(not theirs, f"--out {out}: {', '.join(theirs)} {'was' if len(theirs) == 1 else 'were'} not written by sae-nb and would be replaced: move {'it' if len(theirs) == 1 else 'them'} away")
         for name in outputs: (out / name).unlink(missing_ok=True)   # no stale result next to new ones if this run fails
         run = dict(settings=settings, status="running", pid=os.getpid(), torch=torch.__version__)
-        atomic_write(prev, json.dumps(run, indent=2).encode())
+        def finish(**kw):   # run.json, with every file sae-nb has written here that is still there
+            files = sorted(n for n in ours | set(outputs) if (out / n).exists())
+            atomic_write(prev, json.dumps(dict(run, files=files, **kw), indent=2).encode())
+        finish()
         try: yield run
-        except BaseException as e:
-            atomic_write(prev, json.dumps(dict(run, status="failed", error=f"{type(e).__name__}: {e}"[:500]), indent=2).encode()); raise
-        atomic_write(prev, json.dumps(dict(run, status="complete"), indent=2).encode())
+        except BaseException as e: finish(status="failed", error=f"{type(e).__name__}: {e}"[:500]); raise
+        finish(status="complete")
     finally: lock.unlink(missing_ok=True)
 
 # %% ../nbs/98_cli.ipynb
@@ -139,7 +168,7 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
 
 def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress, composition=False, absorption=0):
     import matplotlib.pyplot as plt
-    from sae_nb.activations import load_model, extract_activations
+    from sae_nb.activations import load_model, extract_activations, remove_store
     from sae_nb.llm import compare_variants
     layer = int(layer) if str(layer).lstrip("-").isdigit() else layer
     t0 = time.time()
@@ -149,16 +178,15 @@ def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, devic
         raise ValueError(f"--absorption needs a causal language model with a vocabulary (smollm2, or a cached Hugging Face model); {lm.name} is not one")
     ctx = min(128, lm.max_len)
     per_seq = ctx - 1
+    _need(_trainable(_store_shards(tokens, per_seq)), f"--tokens {tokens} makes shards too small to train on (one is held out, batches of 1,024 come from up to 4): use --tokens {_min_tokens(per_seq)} or more")
     shard_seqs = -(-(-(-tokens // per_seq)) // 8)   # eight shards of equal size (the last a little smaller): the held-out one is a full shard
     log(f"extracting {tokens:,} activations of layer {layer} into {out / 'store'} (resumed where a store is already there)")
     store = extract_activations(out / "store", lm, layer=layer, n_tokens=tokens, ctx_len=ctx, shard_tokens=shard_seqs * per_seq,
                                 text=text, progress=progress)
-    if len(store.shards) < 2:   # training and held-out evaluation need a shard each; an unusable store must not block a re-run with other --tokens
-        shutil.rmtree(out / "store", ignore_errors=True)
-        raise ValueError(f"the text gives only {len(store):,} activations ({len(store.shards)} shard of {shard_seqs * per_seq:,}), fewer than the two shards "
-                         f"training and held-out evaluation need: give a longer --text, or --tokens {len(store)} or fewer")
-    train = [sh["rows"] for sh in store.shards[:-1]]   # the last shard is held out; the sampler mixes up to 4 shards per buffer
-    _need(min(train) * min(4, len(train)) >= 1024, f"the store's shards are too small ({min(train):,} rows) for batches of 1,024 from buffers of {min(4, len(train))} shards: use --tokens 2200 or more (and text that long)")
+    if not _trainable([sh["rows"] for sh in store.shards]):   # the text ran out: an unusable store must not block a re-run with other --tokens
+        seqs = sum(sh["seqs"] for sh in store.shards); remove_store(out / "store")
+        raise ValueError(f"the text gives only {len(store):,} activations ({len(store.shards)} shard(s) of up to {shard_seqs * per_seq:,}), too few to train on with one shard held out: "
+                         + _tokens_advice(seqs, per_seq))
     log(f"{store} ({time.time() - t0:.0f}s)")
     spelling = None
     if absorption:
@@ -228,3 +256,5 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, ModuleNotFoundError) as e:
         print(f"sae-nb: error: {e}", file=sys.stderr); return 2
     return 0
+
+if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())   # `python -m sae_nb.cli ...` (a notebook kernel has no __file__)

@@ -34,6 +34,7 @@ def meta_sae(D: Tensor, # (n_inst, m, d_in) or (m, d_in): decoder directions, on
     D = (D[None] if D.ndim == 2 else D).detach().float()
     if not torch.isfinite(D).all(): raise ValueError("the decoder rows hold NaN or infinite values")
     n, m, d = D.shape
+    if m < 2: raise ValueError(f"meta_sae needs at least 2 decoder rows per instance to explain their variance, got {m}")
     width = max(math.ceil(m * width_ratio), k)
     meta = SAE(arch_config("batchtopk", d, width, k, n_inst=n, seed=[seed + i for i in range(n)]), device=D.device)
     g = make_generator(seed, D.device)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_llm.ipynb 2
 from __future__ import annotations
-import hashlib, json, time
+import hashlib, json, time, warnings
 from pathlib import Path
 from typing import NamedTuple, Sequence
 import numpy as np
@@ -18,9 +18,10 @@ from .metrics import decoder_geometry, nnls
 from .activations import ActivationStore, LoadedModel, StoreSampler
 
 # %% auto 0
-__all__ = ['ARCH_NAMES', 'split_shards', 'StoreRun', 'train_store', 'composite_latents', 'splice_ce', 'evaluate_sae',
-           'top_activations', 'latent_browser', 'fold_scale', 'save_saelens', 'load_saelens', 'variant_name',
-           'live_latents', 'compare_variants', 'sweep_store_widths']
+__all__ = ['CE_MIN_GAP', 'SAELENS_FIELDS', 'SAELENS_FLAT_FIELDS', 'ARCH_NAMES', 'split_shards', 'StoreRun', 'train_store',
+           'composite_latents', 'splice_ce', 'evaluate_sae', 'top_activations', 'latent_browser', 'fold_scale',
+           'save_saelens', 'load_saelens', 'check_variants', 'variant_name', 'live_latents', 'compare_variants',
+           'sweep_store_widths']
 
 # %% ../nbs/09_llm.ipynb
 def split_shards(store: ActivationStore, holdout: int = 1) -> tuple[list[int], list[int]]:
@@ -85,6 +86,8 @@ def _check_spelling(spelling, store: ActivationStore):
     if spelling is not None and spelling[1].layer != store.spec.layer:
         raise ValueError(f"the first-letter probe is for layer {spelling[1].layer}, the store holds layer {store.spec.layer}")
 
+CE_MIN_GAP = 0.01 # nats: below this gap between the zero-ablated and the clean loss, CE loss recovered is not defined (NaN, with a warning)
+
 @torch.no_grad()
 def evaluate_sae(sae: SAE, store: ActivationStore, scale: float, shards: Sequence[int] | None = None, n_rows: int = 8192,
                  lm: LoadedModel | None = None, n_seqs: int = 16, tau: float = 0.3, dense_thresh: float = 0.1,
@@ -121,7 +124,10 @@ def evaluate_sae(sae: SAE, store: ActivationStore, scale: float, shards: Sequenc
                 y = x.clone()
                 z = sae(x[:, b:].reshape(-1, x.shape[-1]).float() * scale, check=False)[1][i] / scale
                 y[:, b:] = z.reshape(x.shape[0], -1, x.shape[-1]).to(x.dtype); return y
-            ce.append(splice_ce(lm, ids, L, recon)); rec.append((zeroed - ce[-1]) / (zeroed - clean))
+            ce.append(splice_ce(lm, ids, L, recon)); rec.append((zeroed - ce[-1]) / (zeroed - clean) if abs(zeroed - clean) >= CE_MIN_GAP else float("nan"))
+        if abs(zeroed - clean) < CE_MIN_GAP:
+            warnings.warn(f"ce_recovered is NaN: zero-ablating layer {L} changes the loss by only {zeroed - clean:+.4f} nats ({clean:.4f} clean, {zeroed:.4f} ablated), "
+                          f"less than {CE_MIN_GAP}, so the layer barely matters to this model and the ratio would be noise")
         out["ce_clean"], out["ce_zero"], out["ce_sae"], out["ce_recovered"] = clean, zeroed, ce, rec
     if meta:
         with torch.enable_grad(): out["meta_fve"] = meta_sae(dirs).fve.tolist()   # every decoder row, as SAEBench scores it
@@ -204,8 +210,28 @@ def save_saelens(sae: SAE, path: str | Path, inst: int = 0, scale: float = 1.0, 
     return path
 
 # %% ../nbs/09_llm.ipynb
-def load_saelens(path: str | Path, device=None) -> tuple[SAE, dict]:
-    "Read a SAELens SAE folder (standard, topk, jumprelu; also the older flat configs) into a one-instance `SAE` that takes raw activations; returns (sae, cfg). Fields sae_nb cannot honour are refused by name; non-finite weights and, for files sae_nb wrote, a checksum mismatch are refused."
+SAELENS_FIELDS = {   # every field of SAELens 6's configs for the architectures load_saelens reads, and what it does with each
+    **dict.fromkeys(("architecture", "d_in", "d_sae", "k"), "honoured"),
+    "metadata": "kept in the returned cfg (its hook_head_index must be None)",
+    "apply_b_dec_to_input": "folded into b_enc when false",
+    "rescale_acts_by_decoder_norm": "folded into the weights when true (encoder and b_enc times each decoder row's norm, decoder rows divided by it)",
+    "dtype": "weights read as float32", "device": "the device load_saelens is given", "use_sparse_activations": "a storage choice of SAELens's: the same activations",
+    **dict.fromkeys(("normalize_activations", "reshape_activations"), "refused unless 'none'"),
+    **dict.fromkeys(("decoder_init_norm", "l1_coefficient", "lp_norm", "l1_warm_up_steps", "aux_loss_coefficient", "topk_threshold_lr", "matryoshka_widths",
+                     "use_matryoshka_aux_loss", "jumprelu_init_threshold", "jumprelu_bandwidth", "jumprelu_sparsity_loss_mode", "l0_coefficient",
+                     "l0_warm_up_steps", "pre_act_loss_coefficient", "jumprelu_tanh_scale", "jumprelu_ste_to_input", "target_l0"), "training only: no effect on encode or decode"),
+}
+SAELENS_FLAT_FIELDS = {   # the flat fields of SAELens < 6 configs (and sae_nb's own block)
+    **dict.fromkeys(("model_name", "hook_name", "hook_layer", "context_size", "prepend_bos", "dataset_path", "dataset_trust_remote_code", "sae_lens_training_version",
+                     "sae_lens_version", "model_from_pretrained_kwargs", "seqpos_slice", "neuronpedia_id", "model_class_name", "exclude_special_tokens", "sae_nb"), "information only"),
+    "hook_head_index": "refused unless None", "finetuning_scaling_factor": "refused unless false",
+    "activation_fn_str": "honoured (relu, topk)", "activation_fn_kwargs": "honoured (k)",
+}
+
+def load_saelens(path: str | Path, device=None,
+                 ignore: Sequence[str] = (), # cfg.json fields unknown to sae_nb that you know do not change encode or decode
+                ) -> tuple[SAE, dict]:
+    "Read a SAELens SAE folder (standard, topk, jumprelu; also the older flat configs) into a one-instance `SAE` that takes raw activations; returns (sae, cfg). Every field is honoured or refused by name (`SAELENS_FIELDS`, `SAELENS_FLAT_FIELDS`), an unknown one included; non-finite weights and, for files sae_nb wrote, a checksum mismatch are refused."
     from safetensors.torch import load as st_load
     path = Path(path)
     for f in ("cfg.json", "sae_weights.safetensors"):
@@ -217,10 +243,13 @@ def load_saelens(path: str | Path, device=None) -> tuple[SAE, dict]:
     if want_sha and hashlib.sha256(blob).hexdigest() != want_sha: raise CorruptFileError(f"{path / 'sae_weights.safetensors'} does not match the checksum sae_nb wrote in cfg.json: the file was changed or damaged")
     try: w = st_load(blob)
     except Exception as e: raise CorruptFileError(f"{path / 'sae_weights.safetensors'} is truncated or corrupt: {e}") from None
+    unknown = sorted(set(cfg) - set(SAELENS_FIELDS) - set(SAELENS_FLAT_FIELDS) - set(ignore))
+    if unknown: raise ValueError(f"{path}: cfg.json field(s) {', '.join(unknown)} unknown to sae_nb, which cannot tell whether they change the SAE; if they do not, pass ignore={unknown!r}")
     arch = cfg.get("architecture", "standard")
     if arch == "standard" and cfg.get("activation_fn_str") == "topk": arch = "topk"   # SAELens < 6 wrote TopK SAEs this way
     if arch not in ("standard", "topk", "jumprelu"): raise ValueError(f"{path}: architecture {arch!r} is not supported (standard, topk, jumprelu)")
     if cfg.get("activation_fn_str", "relu") not in ("relu", "topk"): raise ValueError(f"{path}: activation_fn_str {cfg['activation_fn_str']!r} is not supported (relu, topk)")
+    if (cfg.get("metadata") or {}).get("hook_head_index") is not None: cfg = dict(cfg, hook_head_index=cfg["metadata"]["hook_head_index"])
     for key, ok in (("normalize_activations", ("none", None)), ("reshape_activations", ("none", None)), ("hook_head_index", (None,)), ("finetuning_scaling_factor", (False, None))):
         if cfg.get(key) not in ok: raise ValueError(f"{path}: {key}={cfg[key]!r} is not supported by sae_nb (only {ok[0]!r}); fold it into the weights first")
     d_in, d_sae = int(cfg["d_in"]), int(cfg["d_sae"])
@@ -231,6 +260,10 @@ def load_saelens(path: str | Path, device=None) -> tuple[SAE, dict]:
         if not torch.isfinite(w[key]).all(): raise CorruptFileError(f"{path}: {key} holds NaN or infinite values")
     w = {k: w[k].float() for k in want}
     if not cfg.get("apply_b_dec_to_input", True): w["b_enc"] = w["b_enc"] + w["b_dec"] @ w["W_enc"]   # sae_nb always encodes x - b_dec: fold the difference into b_enc
+    if cfg.get("rescale_acts_by_decoder_norm") and arch == "topk":   # SAELens ranks pre·|d_i| and decodes f/|d_i|·d_i: the same SAE with encoder ×|d_i|, decoder rows ÷|d_i|
+        nrm = w["W_dec"].norm(dim=-1)
+        if not (nrm > 0).all(): raise CorruptFileError(f"{path}: rescale_acts_by_decoder_norm is set but {int((nrm == 0).sum())} decoder row(s) are zero")
+        w["W_enc"], w["b_enc"], w["W_dec"] = w["W_enc"] * nrm, w["b_enc"] * nrm, w["W_dec"] / nrm[:, None]
     k = cfg.get("k") or (cfg.get("activation_fn_kwargs") or {}).get("k")
     act = dict(standard="relu", topk="topk", jumprelu="jumprelu")[arch]
     sae = SAE(SAEConfig(d_in, d_sae, activation=act, k=int(k) if arch == "topk" else None, decoder_norm="weighted"), device=get_device(device))
@@ -242,6 +275,13 @@ def load_saelens(path: str | Path, device=None) -> tuple[SAE, dict]:
 # %% ../nbs/09_llm.ipynb
 ARCH_NAMES = dict(l1="L1", topk="TopK", batchtopk="BatchTopK", jumprelu="JumpReLU", matryoshka="Matryoshka")
 
+def check_variants(archs: Sequence[str], w_pairs: Sequence[float]):
+    "Refuse a comparison that would train one variant twice under one name: a repeated architecture, a repeated hinge weight, or a weight of 0 (the plain variant, always trained)."
+    names = ["l1" if a == "relu" else a for a in archs]
+    if len(set(names)) < len(names): raise ValueError(f"architectures {list(archs)} repeat one: each is trained once, plain and with the hinge")
+    if any(not w for w in w_pairs): raise ValueError(f"hinge weights {list(w_pairs)} include 0, the plain variant, which is always trained: give weights > 0")
+    if len(set(w_pairs)) < len(w_pairs): raise ValueError(f"hinge weights {list(w_pairs)} repeat one")
+
 def variant_name(arch: str, aux: bool = False, w_pair: float = 0.0) -> tuple[str, str]:
     "(name, slug) of a `compare_variants` variant, e.g. ('TopK + AuxK + hinge (w_pair=0.1)', 'topk_auxk_hinge0.1'); the slug names its checkpoint and saved SAE."
     name = ARCH_NAMES["l1" if arch == "relu" else arch] + (" + AuxK" if aux and arch in K_SPARSE else "") + (f" + hinge (w_pair={w_pair:g})" if w_pair else "")
@@ -252,6 +292,11 @@ def live_latents(sae: SAE, store: ActivationStore, scale: float = 1.0, n_rows: i
     "(n_inst, d_sae) bool: the latents that fire on the store's held-out rows (scaled by `scale`)."
     X = store.rows(split_shards(store, 1)[1], n_rows).to(sae.device) * scale
     return (sae.encode(X, check=False) > 0).any(1)
+
+def _combo_share(Q: Tensor, B: Tensor) -> float:
+    "The share of Q's directions that `arithmetic_test` calls combinations of B's; NaN when either side has none."
+    from sae_nb.absorption import arithmetic_test
+    return float(arithmetic_test(Q, B).combination.mean()) if len(Q) and len(B) else float("nan")
 
 def _live_dirs(sae: SAE, store: ActivationStore, scale: float) -> list[Tensor]:
     "Per instance, the unit decoder directions of the latents that fire on the held-out rows."
@@ -272,9 +317,9 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
     "Each architecture at matched L0 (L1 and JumpReLU steered to `target_l0`, the k-sparse ones with k = target), plain and with the hinge penalty at each per-pair weight (`penalty`: 'exact' tiled, or 'lists': neighbour lists, k = 16, refreshed every 25 steps); `evaluate_sae` rows, with `spelling` the absorption scores (`absorption_summary`), with `arithmetic` the shares of live latents that `arithmetic_test` calls combinations: of the same variant's next seed (`combo_in_other_seed`, the control), of this SAE for 512 random directions (`combo_random`), and for hinge rows the plain SAE's latents in this one (`plain_in_this`) and the reverse (`this_in_plain`). With `save_dir`, each variant's first seed is saved there in the SAELens format."
     from sae_nb.ortho import ortho_loss
     from sae_nb.neighbours import NeighbourPenalty
-    from sae_nb.absorption import arithmetic_test
     if penalty not in ("exact", "lists"): raise ValueError(f"penalty must be 'exact' or 'lists', got {penalty!r}")
     _check_spelling(spelling, store)   # before any training
+    check_variants(archs, w_pairs)
     tabs = []
     for arch in archs: arch_config(arch, store.d, width, target_l0, aux=aux and arch in K_SPARSE)   # every name and setting checked before any training
     for arch in archs:
@@ -290,17 +335,18 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
             sae, smp, _ = train_store(store, width, seeds, arch, target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, extra_loss=extra, device=device,
                                       aux=aux and ks, init_from_data=init_from_data, checkpoint=ck, checkpoint_every=max(1, min(500, n_steps // 4)), progress=progress)
             if spelling is not None: log(f"{name}: evaluating, absorption included (k-sparse probing on {len(spelling[0].words):,} words)")
-            ev = evaluate_sae(sae, store, smp.scale, lm=lm, meta=meta, spelling=spelling)
+            ev = evaluate_sae(sae, store, smp.scale, lm=lm, tau=tau, meta=meta, spelling=spelling)
             if arithmetic:
                 dirs = _live_dirs(sae, store, smp.scale)
+                if any(len(D) == 0 for D in dirs): log(f"{name}: an SAE has no live latent; its arithmetic-test shares are NaN")
                 other = lambda i: dirs[(i + 1) % len(dirs)]
-                ev["combo_in_other_seed"] = [float(arithmetic_test(D, other(i)).combination.mean()) if len(dirs) > 1 else float("nan") for i, D in enumerate(dirs)]
+                ev["combo_in_other_seed"] = [_combo_share(D, other(i)) if len(dirs) > 1 else float("nan") for i, D in enumerate(dirs)]
                 g = torch.Generator().manual_seed(0)
-                ev["combo_random"] = [float(arithmetic_test(torch.randn(512, store.d, generator=g), D).combination.mean()) for D in dirs]
+                ev["combo_random"] = [_combo_share(torch.randn(512, store.d, generator=g), D) for D in dirs]
                 if not w: plain = dirs
                 else:
-                    ev["plain_in_this"] = [float(arithmetic_test(P, D).combination.mean()) for P, D in zip(plain, dirs)]
-                    ev["this_in_plain"] = [float(arithmetic_test(D, P).combination.mean()) for P, D in zip(plain, dirs)]
+                    ev["plain_in_this"] = [_combo_share(P, D) for P, D in zip(plain, dirs)]
+                    ev["this_in_plain"] = [_combo_share(D, P) for P, D in zip(plain, dirs)]
             ev.insert(0, "variant", name); ev.insert(1, "seed", list(seeds)); ev["seconds"] = time.perf_counter() - t0
             if save_dir is not None:
                 save_saelens(sae, Path(save_dir) / slug, inst=0, scale=smp.scale, model_name=store.spec.model, layer=store.spec.layer,

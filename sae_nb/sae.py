@@ -237,8 +237,8 @@ def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
         x_hat, mse, recon = parts[:, :, -1], errs[:, -1], errs.sum(-1)
     inst, on = s // B, v.detach() > 0
     w = v if c.decoder_norm == "unit" else v * self.W_dec.norm(dim=-1).reshape(-1)[r]
-    l1 = v.new_zeros(n, dtype=torch.float32).index_add_(0, inst, w.float()) / B   # fp32 sums whatever precision the selection ran in (bf16 under autocast)
-    l0 = v.new_zeros(n, dtype=torch.float32).index_add_(0, inst, on.float()) / B
+    l1 = x.new_zeros(n).index_add_(0, inst, w.to(x.dtype)) / B   # summed in the weights' precision whatever the selection ran in (bf16 under autocast)
+    l0 = x.new_zeros(n).index_add_(0, inst, on.to(x.dtype)) / B
     fired = torch.zeros(n * m, dtype=torch.bool, device=x.device); fired[r[on]] = True
     out = dict(loss=recon + self.l1_coeff * l1, mse=mse, l1=l1, l0=l0, fired=fired.reshape(n, m))
     if len(sp.sizes) > 1:   # AuxK: the dead latents' top aux_k reconstruct the residual the live ones leave

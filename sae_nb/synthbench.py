@@ -4,7 +4,7 @@
 
 # %% ../nbs/07a_synthsaebench.ipynb 3
 from __future__ import annotations
-import json, tempfile, time
+import hashlib, json, tempfile, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -53,7 +53,8 @@ def load_or_build(path: str | Path, cfg=None, log=print):
         want = json.loads(json.dumps(cfg.to_dict()))
         diff = sorted(k for k in set(have) | set(want) if have.get(k) != want.get(k))
         if diff: raise ValueError(f"{path} holds a synthetic model built with other settings ({', '.join(diff)} differ): use another folder or delete it")
-        return SyntheticModel.load_from_disk(path)
+        try: return SyntheticModel.load_from_disk(path)
+        except Exception as e: raise CorruptFileError(f"{path} holds an incomplete or damaged synthetic model ({type(e).__name__}: {e}): delete the folder to build it again") from None
     t0 = time.perf_counter()
     log(f"building a synthetic model of {cfg.num_features:,} features in d = {cfg.hidden_dim} (SynthSAEBench-16k takes about 20 minutes on 2 CPU cores)")
     model = SyntheticModel(cfg)
@@ -145,25 +146,34 @@ def generate_store(model, out: str | Path, n_rows: int, shard_rows: int = 32_768
                   ) -> tuple[ActivationStore, Features]:
     "`n_rows` samples of a `SyntheticModel` written once as an sae_nb store (float32 rows) plus their true feature activations (`features.pt`); every SAE then trains on these rows. Reopens a finished one."
     out = Path(out)
+    if n_rows < shard_rows: raise ValueError(f"n_rows ({n_rows}) must be at least one shard of {shard_rows} rows")
+    kept = n_rows // shard_rows * shard_rows
+    made = dict(model_cfg_sha256=hashlib.sha256(json.dumps(model.cfg.to_dict(), sort_keys=True, default=str).encode()).hexdigest(),
+                seed=seed, n_rows=kept, shard_rows=shard_rows)   # what made the rows: reopening with anything else is refused
     if (out / "features.pt").exists():
+        try: have = json.loads((out / "generated.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError): raise CorruptFileError(f"{out} holds rows but no readable generated.json saying what made them (an older sae_nb wrote it?): delete the folder and generate again") from None
+        diff = [f"{k}: {have.get(k)!r} there, {v!r} asked" for k, v in made.items() if have.get(k) != v]
+        if diff: raise ValueError(f"{out} holds rows made with other settings ({'; '.join(diff)}): use another folder or delete it")
         store, F = ActivationStore(out, verify=False), Features.load(out / "features.pt")
         if len(F) != len(store): raise CorruptFileError(f"{out}: features.pt holds {len(F)} rows but the store {len(store)}: delete the folder and generate again")
         return store, F
     if (out / "manifest.json").exists(): raise CorruptFileError(f"{out} holds rows but no features.pt (generation was stopped before the end): delete the folder and generate again")
-    if n_rows < shard_rows: raise ValueError(f"n_rows ({n_rows}) must be at least one shard of {shard_rows} rows")
+    if kept != n_rows: log(f"keeping {kept:,} of the {n_rows:,} rows asked: whole shards of {shard_rows:,}")
     model.use_sparse_tensors = False   # SAELens's sparse sampling path runs about 12× slower on CPU; the blocks are made sparse here instead
     feats, t0 = [], time.perf_counter()
     def shards():
-        for k, s in enumerate(range(0, n_rows - shard_rows + 1, shard_rows)):
+        for k, s in enumerate(range(0, kept, shard_rows)):
             torch.manual_seed(seed * 1_000_003 + k)   # SAELens samples with torch's global generator
             parts = [model.sample_with_features(min(chunk, shard_rows - c)) for c in range(0, shard_rows, chunk)]   # its sampler holds several dense (rows, features) tensors
             x = torch.cat([p[0] for p in parts])
             feats.extend(p[1].to_sparse() for p in parts)
-            log(f"shard {k}: {s + shard_rows:,}/{n_rows:,} rows, {(s + shard_rows) / (time.perf_counter() - t0):.0f} rows/s")
+            log(f"shard {k}: {s + shard_rows:,}/{kept:,} rows, {(s + shard_rows) / (time.perf_counter() - t0):.0f} rows/s")
             yield x[:, None], torch.zeros(shard_rows, 1, dtype=torch.int32)
     store = write_store(out, shards(), model="sae_lens.synthetic", text=json.dumps(model.cfg.to_dict(), sort_keys=True), dtype="float32")
     F = Features.from_blocks(feats, model.cfg.num_features)
-    F.save(out / "features.pt")
+    atomic_write(out / "generated.json", json.dumps(made, indent=1).encode())
+    F.save(out / "features.pt")   # written last: its presence marks a finished store
     return store, F
 
 # %% ../nbs/07a_synthsaebench.ipynb
@@ -209,11 +219,12 @@ class StoredSource:
 def feature_diagnosis(sae: SAE, src: StoredSource, inst: int = 0, chunk: int = 2048, **kwargs) -> pd.DataFrame:
     "`diagnose_features` of one instance on all of `src`'s rows, co-firing counted sparsely (a dense count at 4,096 × 16,384 costs a teraflop per SAE)."
     a, b = src.rows
-    n = (b - a) // chunk * chunk
+    n = b - a
+    if n < 1: raise ValueError(f"feature_diagnosis needs held-out rows, got the empty range {src.rows}")
     both = torch.zeros(sae.cfg.d_sae, src.n_features); lat = torch.zeros(sae.cfg.d_sae); feat = torch.zeros(src.n_features)
     src.pos = a
-    for _ in range(n // chunk):
-        x, acts = src.sample(chunk)
+    for start in range(a, b, chunk):   # every row counts, the last partial chunk included
+        x, acts = src.sample(min(chunk, b - start))
         fo = (sae.encode(x[0], check=False)[inst] > 0).float()
         ao = (acts[0] > 0).float()
         both += torch.sparse.mm(fo.T.to_sparse(), ao); lat += fo.sum(0); feat += ao.sum(0)

@@ -316,7 +316,7 @@ def test_text_shorter_than_tokens_is_named_and_does_not_block_a_rerun(tmp_path, 
     base = ["llm", "--model", "tiny-gpt2", "--layer", "1", "--width", "32", "--seeds", "1", "--steps", "10", "--l0", "4", "--device", "cpu", "--out", str(tmp_path / "o")]
     assert main([*base, "--tokens", "4000", "--text", str(tmp_path / "short.txt")]) == 2
     err = capsys.readouterr().err
-    assert "the text gives only 381 activations (1 shard of 508)" in err and "--tokens 381 or fewer" in err, err
+    assert "the text gives only 381 activations (1 shard(s) of up to 508)" in err and "give a longer --text: it gives 381 tokens and sae-nb llm needs at least 2,159" in err, err
     assert not (tmp_path / "o" / "store").exists()
     assert main([*base, "--tokens", "2200", "--text", str(tmp_path / "long.txt")]) == 0
 
@@ -400,3 +400,48 @@ def test_k_is_never_clamped_and_batchtopk_threshold_settles_in_a_short_run():
     train_sae(sae, fm, TrainConfig(n_steps=60, batch_size=256, progress=False))
     l0 = (sae.encode(fm.sample(4096, make_generator(5))[0]) > 0).sum(-1).float().mean(-1)
     assert ((l0 - 4).abs() < 1.2).all(), l0   # 2.3-2.8 with the threshold held at its first batch's value; 3.2-4.1 now
+
+
+def test_cli_removes_only_files_it_wrote_and_refuses_a_folder_it_did_not_make(tmp_path, capsys):
+    "A failed `sae-nb llm` used to delete `--out/store` with a user's notes.txt in it, and removed a user's compare.csv at start in a folder with no run.json."
+    import json
+    from sae_nb.cli import main, own_out
+    (tmp_path / "short.txt").write_text("Some words of text. " * 20)
+    D = tmp_path / "D"; (D / "store").mkdir(parents=True); (D / "store" / "notes.txt").write_text("x"); (D / "compare.csv").write_text("y")
+    args = ["llm", "--model", "tiny-gpt2", "--layer", "1", "--tokens", "4000", "--width", "64", "--seeds", "1", "--steps", "60", "--l0", "4", "--device", "cpu", "--text", str(tmp_path / "short.txt")]
+    assert main([*args, "--out", str(D)]) == 2
+    assert "holds files sae-nb did not write (compare.csv, store/)" in capsys.readouterr().err
+    assert (D / "store" / "notes.txt").read_text() == "x" and (D / "compare.csv").read_text() == "y" and not (D / "run.json").exists()
+    E = tmp_path / "E"   # a folder sae-nb made: the failed run removes its store's files, never a file it did not write
+    assert main([*args, "--out", str(E)]) == 2 and not (E / "store").exists()
+    assert json.loads((E / "run.json").read_text())["status"] == "failed"
+    (E / "store").mkdir(); (E / "store" / "notes.txt").write_text("x"); (E / "compare.csv").write_text("y")
+    with pytest.raises(ValueError, match="compare.csv was not written by sae-nb and would be replaced: move it away"):
+        with own_out(E, json.loads((E / "run.json").read_text())["settings"], ("compare.csv",)): pass
+    assert main([*args, "--out", str(E)]) == 2 and (E / "store" / "notes.txt").read_text() == "x"   # the run's own store files go, the user's stay
+    T = tmp_path / "T"   # outputs sae-nb wrote are listed in run.json and replaced by the next run with the same settings
+    toy = ["toy", "--out", str(T), "--seeds", "1", "--steps", "20", "--quick", "--device", "cpu"]
+    assert main(toy) == 0 and "summary.csv" in json.loads((T / "run.json").read_text())["files"] and main(toy) == 0
+
+
+def test_cli_advice_for_a_short_text_leads_to_a_run_that_works(tmp_path, capsys):
+    "The advice used to go in a circle (--tokens 381 or fewer, then --tokens 2200 or more, then 'store made with other settings'); now it is one that works."
+    import re as _re
+    from sae_nb.cli import main
+    (tmp_path / "mid.txt").write_text(" ".join(f"word{i % 97} and more text {i}." for i in range(700)))
+    base = ["llm", "--model", "tiny-gpt2", "--layer", "1", "--width", "32", "--seeds", "1", "--steps", "10", "--l0", "4", "--device", "cpu", "--text", str(tmp_path / "mid.txt"), "--out", str(tmp_path / "o")]
+    assert main([*base, "--tokens", "300"]) == 2
+    assert "--tokens 300 makes shards too small to train on" in capsys.readouterr().err   # refused before extraction
+    assert main([*base, "--tokens", "1000000"]) == 2
+    err = capsys.readouterr().err
+    m = _re.search(r"use --tokens (\d+)", err); assert m, err
+    assert not (tmp_path / "o" / "store").exists()
+    assert main([*base, "--tokens", m.group(1)]) == 0, capsys.readouterr().err   # the advice, in the same folder, works
+
+
+def test_python_dash_m_runs_the_cli(tmp_path):
+    "`python -m sae_nb.cli toy --out D` used to exit 0 having done nothing, and `python -m sae_nb` had no entry."
+    for mod in ("sae_nb", "sae_nb.cli"):
+        out = tmp_path / mod
+        r = subprocess.run([sys.executable, "-m", mod, "toy", "--out", str(out), "--seeds", "1", "--steps", "20", "--quick", "--device", "cpu"], capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0 and (out / "summary.csv").exists(), r.stderr[-2000:]
