@@ -158,6 +158,9 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     _need(math.isfinite(w_pair) and w_pair >= 0, f"--w-pair must be a finite number >= 0 (a negative weight would reward parallel latents), got {w_pair}")
     archs = [a.strip() for a in arch.split(",") if a.strip()]
     _need(bool(archs) and all(a in ARCHS for a in archs), f"--arch must be a comma-separated list of {', '.join(ARCHS)}, got {arch!r}")
+    from sae_nb.llm import check_variants
+    _need(w_pair > 0, f"--w-pair must be > 0: the plain variant (weight 0) is always trained, so --w-pair 0 would train it twice under one name")
+    check_variants(archs, (w_pair,))
     out = check_out(out); get_device(device)
     if text != "wiki" and not text.startswith("hf:"): text_files(text)   # an empty or missing text source is named before the model loads
     settings = dict(job="llm", model=model, layer=str(layer), text=str(text), tokens=tokens, width=width, seeds=seeds, steps=steps, l0=l0, w_pair=w_pair, arch=archs, aux=aux)
