@@ -112,3 +112,29 @@ def test_ortsae_penalty_bounds(seed, m, d, chunks):
     v = float(ortsae_penalty(W[None], n_chunks=min(chunks, m // 2), generator=torch.Generator().manual_seed(seed)))
     assert 0 <= v <= 1 + 1e-9
     assert float(ortsae_penalty(torch.cat([W, W])[None], n_chunks=1)) > 1 - 1e-9          # every row has its twin in one chunk
+
+
+def _as(kind, vals, integer=False):
+    "`vals` (a list) in one of the forms a user may pass: Python, NumPy or torch, as a scalar (one value) or a sequence."
+    import numpy as np
+    one = len(vals) == 1
+    if kind == "python": return vals[0] if one else list(vals)
+    if kind == "numpy": a = np.array(vals, dtype=np.int64 if integer else np.float32); return a[0] if one else (a if len(vals) % 2 else list(a))
+    t = torch.tensor(vals, dtype=torch.int64 if integer else torch.float32); return t[0] if one else t
+
+@given(st.sampled_from(["python", "numpy", "torch"]), st.integers(1, 4), st.booleans(), st.integers(0, 10**6))
+def test_configs_hold_plain_python_whatever_form_the_settings_take(kind, n_inst, per_inst, seed):
+    "SAEConfig and TrainConfig turn Python, NumPy and torch numbers and sequences into the same plain values, so a checkpoint's stored config compares equal on resume."
+    import json
+    from dataclasses import asdict
+    from sae_nb.sae import SAEConfig, TrainConfig
+    g = torch.Generator().manual_seed(seed)
+    n = n_inst if per_inst else 1
+    l1 = [round(float(v), 3) for v in torch.rand(n, generator=g)]; seeds = [int(v) for v in torch.randint(0, 99, (n,), generator=g)]; l0 = [float(v) + 1 for v in torch.randint(1, 9, (n,), generator=g)]
+    a = SAEConfig(4, 8, n_inst=_as(kind, [n_inst], True), l1_coeff=_as(kind, l1), seed=_as(kind, seeds, True))
+    b = SAEConfig(4, 8, n_inst=n_inst, l1_coeff=l1[0] if n == 1 else l1, seed=seeds[0] if n == 1 else seeds)
+    ta, tb = TrainConfig(target_l0=_as(kind, l0), lr=_as(kind, [1e-3]), seed=_as(kind, [3], True)), TrainConfig(target_l0=l0[0] if n == 1 else l0, lr=1e-3, seed=3)
+    for x, y in ((a, b), (ta, tb)):
+        ax, ay = asdict(x), asdict(y)
+        assert json.loads(json.dumps(ax)) == ax   # plain Python all the way down
+        assert ax.keys() == ay.keys() and all(ax[k] == ay[k] or abs(torch.tensor(ax[k], dtype=torch.float64) - torch.tensor(ay[k], dtype=torch.float64)).max() < 1e-6 for k in ax)
