@@ -33,6 +33,8 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--no-resample", action="store_true")
     ap.add_argument("--archs", default=",".join(ARCH_VARIANTS), help="comma-separated names among: " + ", ".join(ARCH_VARIANTS))
+    ap.add_argument("--precision", default="fp32", choices=("fp32", "bf16"), help="bf16: TrainConfig.amp (needs a CPU with bf16 units)")
+    ap.add_argument("--hinge", default=None, help="comma-separated names to train with the hinge too (default: all of --archs)")
     ap.add_argument("--out", default=None, help="CSV to write (default: benchmarks/recorded/arch_quality_{tree,scaled}_2cpu.csv)")
     a = ap.parse_args(argv)
     if a.scaled: src, m = scaled_model(n_features=4096, d_in=256, seed=0), 4096
@@ -43,13 +45,17 @@ def main(argv=None):
     for name in a.archs.split(","):
         v = dict(ARCH_VARIANTS[name], init_from_data=True)
         variants[name] = v
-        variants[name + " + hinge"] = dict(v, ortho=dict(weight=w, form="hinge", tau=0.3, p=2))
-    print(f"{m} features, d = {src.d_in}, true L0 {true_l0(src):.3f}, matched L0 {l0:g}; width {m}; {a.seeds} seeds; {a.steps} steps; {torch.get_num_threads()} threads; torch {torch.__version__}", flush=True)
+        if a.hinge is None or name in a.hinge.split(","): variants[name + " + hinge"] = dict(v, ortho=dict(weight=w, form="hinge", tau=0.3, p=2))
+    from sae_nb.core import bf16_units
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+    print(f"{m} features, d = {src.d_in}, true L0 {true_l0(src):.3f}, matched L0 {l0:g}; width {m}; {a.seeds} seeds; {a.steps} steps; {torch.get_num_threads()} threads; torch {torch.__version__}; "
+          f"precision {a.precision}; CPU {cpu} (bf16 units: {bf16_units('cpu') or 'none'})", flush=True)
     t0 = time.time()
     run = train_variants(src, variants, width=m, seeds=range(a.seeds), target_l0=l0, n_steps=a.steps, resample_every=None if a.no_resample else 500,
-                         log=lambda s: print(s, flush=True))
+                         log=lambda s: print(s, flush=True), amp=a.precision == "bf16")
     tab = run.table
     out = a.out or f"benchmarks/recorded/arch_quality_{'scaled' if a.scaled else 'tree'}_2cpu.csv"
+    tab.insert(1, "precision", a.precision)
     tab.to_csv(out, index=False)
     g = tab.groupby("variant", sort=False)[COLS]
     summary = g.mean().round(3).astype(str) + " ± " + g.std().round(3).astype(str)

@@ -4,6 +4,7 @@
 
 # %% ../nbs/02a_archs.ipynb 2
 from __future__ import annotations
+import math
 from typing import NamedTuple, Sequence
 import torch
 import torch.nn.functional as F
@@ -11,8 +12,8 @@ from torch import Tensor
 from .core import sparse_csr
 
 # %% auto 0
-__all__ = ['batchtopk_dense', 'matryoshka_mse_dense', 'Sparse', 'decode_sparse', 'select_encode', 'topk_select',
-           'batchtopk_select', 'with_aux', 'jumprelu']
+__all__ = ['MAX_DENSITY', 'batchtopk_dense', 'matryoshka_mse_dense', 'Sparse', 'decode_sparse', 'select_encode', 'topk_select',
+           'batchtopk_select', 'above_select', 'with_aux', 'jumprelu', 'jumprelu_entries']
 
 # %% ../nbs/02a_archs.ipynb
 def batchtopk_dense(pre: Tensor, # (n_inst, batch, d_sae) pre-activations
@@ -36,6 +37,11 @@ class Sparse(NamedTuple):
     r: Tensor
     sizes: tuple # entries per selection group (main, then AuxK's), so each group can be decoded on its own
 
+    @property
+    def dense(self) -> bool:
+        "The selection kept the batch dense (`above_select` on a batch with many entries above its threshold): `v` is then the (n_inst, batch, d_sae) pre-activations."
+        return self.v.ndim == 3
+
 def _offsets(s: Tensor, n_bags: int) -> Tensor:
     "Where each bag's run of entries starts in `s`, sorted by bag (empty bags included)."
     counts = torch.bincount(s, minlength=n_bags)
@@ -54,7 +60,13 @@ class _SelectEncode(torch.autograd.Function):
     @staticmethod
     def forward(ctx, xc, W_enc, b_enc, select, csr):
         pre = torch.baddbmm(b_enc[:, None], xc, W_enc)
-        groups = select(pre)   # [(v, s, r), ...]
+        groups = select(pre)   # [(v, s, r), ...], or None: too many entries to be worth a sparse pass, keep the batch dense
+        ctx.dense = groups is None
+        if ctx.dense:
+            dev = xc.device.type
+            ctx.save_for_backward(xc, W_enc); ctx.amp = torch.is_autocast_enabled(dev) and torch.get_autocast_dtype(dev)
+            e = [pre.new_zeros(0, dtype=torch.long) for _ in range(2)]; ctx.mark_non_differentiable(*e)
+            return pre, *e
         v, s, r = (torch.cat(t) for t in zip(*groups))
         ctx.save_for_backward(xc, W_enc, s, r); ctx.csr, ctx.sizes = csr, [len(g[0]) for g in groups]
         ctx.mark_non_differentiable(s, r)
@@ -62,6 +74,7 @@ class _SelectEncode(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, g, *_):
+        if ctx.dense: return _SelectEncode._dense_backward(ctx, g)
         xc, W_enc, s, r = ctx.saved_tensors
         (n, B, d), m = xc.shape, W_enc.shape[-1]
         g = g.to(W_enc.dtype)
@@ -79,8 +92,19 @@ class _SelectEncode(torch.autograd.Function):
             else:   # devices without sparse CSR: 128·32 entries at a time
                 gWT = X.new_zeros(n * m, d)
                 for c in range(0, len(r), 4096): gWT.index_add_(0, r[c:c + 4096], g[c:c + 4096, None] * X[s[c:c + 4096]])
-            gW = gWT.reshape(n, m, d).transpose(1, 2).contiguous()
+            gW = gWT.reshape(n, m, d).transpose(1, 2)   # in the latent-major layout `SAE` stores W_enc in
         if ctx.needs_input_grad[2]: gb = g.new_zeros(n * m).index_add_(0, r, g).reshape(n, m)
+        return gx, gW, gb, None, None
+
+    @staticmethod
+    def _dense_backward(ctx, g):
+        "The batch kept dense: baddbmm's gradients, in the forward's precision (bf16 under autocast), W_enc's formed latent-major as `SAE` stores it."
+        xc, W_enc = ctx.saved_tensors
+        gx = gW = gb = None
+        with torch.autocast(xc.device.type, dtype=ctx.amp or torch.bfloat16, enabled=bool(ctx.amp)):
+            if ctx.needs_input_grad[0]: gx = torch.bmm(g, W_enc.transpose(1, 2)).to(xc.dtype)
+            if ctx.needs_input_grad[1]: gW = torch.bmm(g.transpose(1, 2), xc).to(W_enc.dtype).transpose(1, 2)
+        if ctx.needs_input_grad[2]: gb = g.sum(1).to(W_enc.dtype)
         return gx, gW, gb, None, None
 
 def select_encode(xc: Tensor, # (n_inst, batch, d_in) centred input x - b_dec
@@ -90,7 +114,7 @@ def select_encode(xc: Tensor, # (n_inst, batch, d_in) centred input x - b_dec
     if csr is None: csr = xc.device.type in ("cpu", "cuda")
     box = []
     def sel(pre):
-        groups = select(pre); box.append([len(gr[0]) for gr in groups]); return groups
+        groups = select(pre); box.append([] if groups is None else [len(gr[0]) for gr in groups]); return groups
     v, s, r = _SelectEncode.apply(xc, W_enc, b_enc, sel, csr)
     return Sparse(v, s, r, tuple(box[0]))
 
@@ -106,14 +130,41 @@ def topk_select(k: int):
         return [(v.reshape(-1), s, (i + _inst_offsets(n, m, pre.device)[..., None]).reshape(-1))]
     return select
 
+def _batch_top(flat: Tensor, # (n, N) one row per instance
+               kB: int, stride: int = 17) -> tuple[Tensor, Tensor]:
+    "(values, indices), each (n, kB): the kB largest entries of each row, indices sorted. Exact, as `topk` is, and several times faster when kB ≪ N: a threshold taken from every `stride`-th entry (with a margin) keeps about 1.3·kB candidates, and only they are ranked; if a row keeps fewer than kB, that row falls back to `topk` over all N."
+    n, N = flat.shape
+    q = math.ceil(kB / stride * 1.25 + 4 * math.sqrt(kB / stride)) + 1   # subsample entries above the threshold: ~1.3 kB overall, ≥ kB with a margin of several std
+    if q * stride * 4 > N: v, j = flat.topk(kB, dim=-1, sorted=False); j, o = j.sort(-1); return v.gather(-1, o), j
+    t = flat[:, ::stride].topk(q, dim=-1, sorted=False).values.amin(-1)
+    vs, js = [], []
+    for i in range(n):
+        j = (flat[i] >= t[i]).nonzero().squeeze(1)   # sorted
+        if len(j) < kB: v, j = flat[i].topk(kB, sorted=False)   # the margin was not enough: rank everything
+        else: v, o = flat[i, j].topk(kB, sorted=False); j = j[o]
+        j, o = j.sort(); vs.append(v[o]); js.append(j)
+    return torch.stack(vs), torch.stack(js)
+
 def batchtopk_select(k: int):
-    "Per instance, the k·batch largest pre-activations of the whole batch (ReLU'd afterwards: the same set as `batchtopk_dense`'s, up to ties at zero)."
+    "Per instance, the k·batch largest pre-activations of the whole batch (ReLU'd afterwards: the same set as `batchtopk_dense`'s, up to ties at zero), found by `_batch_top`."
     def select(pre):
         n, B, m = pre.shape
-        v, j = pre.reshape(n, B * m).topk(k * B, dim=-1, sorted=False)
-        j, o = j.sort(-1); v = v.gather(-1, o)
+        v, j = _batch_top(pre.reshape(n, B * m), k * B)
         s, r = j // m + _inst_offsets(n, B, pre.device), j % m + _inst_offsets(n, m, pre.device)
         return [(v.reshape(-1), s.reshape(-1), r.reshape(-1))]
+    return select
+
+MAX_DENSITY = 0.05 # above this share of entries selected, `above_select` keeps the batch dense: dense matmuls beat gathers there
+
+def above_select(threshold: float | Tensor = 0.0, # a scalar, or (n_inst, 1, d_sae) per latent
+                 max_density: float | None = None): # default: the module's `MAX_DENSITY`, read at each call
+    "Every pre-activation above `threshold` (ReLU: 0; JumpReLU: θ − ε/2, every entry its gradients reach), or None (keep the batch dense) when more than `max_density` of all entries are."
+    def select(pre):
+        n, B, m = pre.shape
+        mask = pre > threshold
+        if int(mask.sum()) > (MAX_DENSITY if max_density is None else max_density) * mask.numel(): return None
+        j = mask.reshape(-1).nonzero().squeeze(1)   # flat index (instance·B + sample)·m + latent: sorted by sample
+        return [(pre.reshape(-1)[j], j // m, j // (B * m) * m + j % m)]
     return select
 
 def with_aux(select, dead: Tensor | None, # (n_inst, d_sae) bool: latents dead long enough for AuxK
@@ -142,7 +193,7 @@ class _JumpReLU(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         z, theta = ctx.saved_tensors
-        return g * (z > theta), (-(theta / ctx.eps) * _rect((z - theta) / ctx.eps) * g).sum(1, keepdim=True), None
+        return g * (z > theta), (-(theta / ctx.eps) * _rect((z - theta) / ctx.eps) * g).sum_to_size(theta.shape), None
 
 class _Step(torch.autograd.Function):
     "H(z − θ), the L0 count; only θ gets a gradient, −(1/ε)·K((z − θ)/ε)."
@@ -153,10 +204,16 @@ class _Step(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         z, theta = ctx.saved_tensors
-        return None, (-(1.0 / ctx.eps) * _rect((z - theta) / ctx.eps) * g).sum(1, keepdim=True), None
+        return None, (-(1.0 / ctx.eps) * _rect((z - theta) / ctx.eps) * g).sum_to_size(theta.shape), None
 
 def jumprelu(z: Tensor, # (n_inst, batch, d_sae)
              theta: Tensor, # (n_inst, 1, d_sae) positive thresholds
              eps: float) -> tuple[Tensor, Tensor]:
     "JumpReLU activations and the per-sample L0 count, both trainable through θ."
     return _JumpReLU.apply(z, theta, eps), _Step.apply(z, theta, eps).sum(-1)
+
+def jumprelu_entries(z: Tensor, # (E,) selected pre-activations
+                     theta: Tensor, # (E,) each entry's latent's threshold (a differentiable gather of θ)
+                     eps: float) -> tuple[Tensor, Tensor]:
+    "`jumprelu` on triplets: each entry's activation and its step H(z − θ), both trainable through θ."
+    return _JumpReLU.apply(z, theta, eps), _Step.apply(z, theta, eps)

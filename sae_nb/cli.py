@@ -11,7 +11,7 @@ from typing import Sequence
 import matplotlib
 import pandas as pd
 import torch
-from .core import _alive, atomic_write, get_device, set_seed
+from .core import _alive, atomic_write, bf16_units, check_bf16, get_device, set_seed
 from .toy import compare_dictionaries, boundary_from_losses, plot_decoder, plot_phase, run_toy, summarise_toy
 from .metrics import label_latents
 from .sae import ARCHS
@@ -147,6 +147,7 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
             log=print, arch: str = "l1,topk", aux: bool = True, progress: bool = False,
             composition: bool = False, # meta-SAE score and the arithmetic test
             absorption: int = 0, # first-letter words for SAEBench's absorption (0: off)
+            precision: str = "auto", # "bf16", "fp32", or "auto": bf16 where the device has bf16 units (`bf16_units`)
            ) -> pd.DataFrame:
     "Extract activations, train plain and orthogonal SAEs of each architecture in `arch` (comma-separated) at matched L0, write the comparison; returns the per-variant summary."
     matplotlib.use("Agg")
@@ -161,15 +162,22 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     from sae_nb.llm import check_variants
     _need(w_pair > 0, f"--w-pair must be > 0: the plain variant (weight 0) is always trained, so --w-pair 0 would train it twice under one name")
     check_variants(archs, (w_pair,))
-    out = check_out(out); get_device(device)
+    out = check_out(out); dev = get_device(device)
+    _need(precision in ("auto", "bf16", "fp32"), f"--precision must be auto, bf16 or fp32, got {precision!r}")
+    units = bf16_units(dev)
+    if precision == "bf16": check_bf16(dev)
+    amp = precision == "bf16" or (precision == "auto" and units is not None)
+    log(f"precision: {'bf16' if amp else 'fp32'} ({'asked' if precision != 'auto' else 'auto'}; bf16 units on {dev}: {units or 'none'})")
     if text != "wiki" and not text.startswith("hf:"): text_files(text)   # an empty or missing text source is named before the model loads
     settings = dict(job="llm", model=model, layer=str(layer), text=str(text), tokens=tokens, width=width, seeds=seeds, steps=steps, l0=l0, w_pair=w_pair, arch=archs, aux=aux)
     if composition: settings["composition"] = True   # only when asked: folders of earlier runs keep their settings
     if absorption: settings["absorption"] = absorption
+    if amp: settings["precision"] = "bf16"   # fp32 folders of earlier sae-nb versions keep their settings
     with own_out(out, settings, ("compare.csv", "compare.png", "first_letter_probes.csv")) as run:
-        return _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress, composition, absorption)
+        run.update(precision="bf16" if amp else "fp32", bf16_units=units)
+        return _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress, composition, absorption, amp)
 
-def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress, composition=False, absorption=0):
+def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress, composition=False, absorption=0, amp=False):
     import matplotlib.pyplot as plt
     from sae_nb.activations import load_model, extract_activations, remove_store
     from sae_nb.llm import compare_variants
@@ -207,7 +215,7 @@ def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, devic
         spelling = (ss, probe)
     tab = compare_variants(store, width, seeds=list(range(seeds)), target_l0=l0, w_pairs=(w_pair,), n_steps=steps, lm=lm, device=device,
                            save_dir=out / "saes", penalty="lists", log=log, archs=archs, aux=aux, init_from_data=True, checkpoint_dir=out / "checkpoints", progress=progress,
-                           meta=composition, arithmetic=composition, spelling=spelling)
+                           meta=composition, arithmetic=composition, spelling=spelling, amp=amp)
     tab.to_csv(out / "compare.csv", index=False)
     cols = [c for c in ("fvu", "ce_recovered", "l0", "dead", "dense", "nn_cos", "pairs_above_tau", "composite", "meta_fve", "plain_in_this", "this_in_plain",
                         "absorption", "full_absorption") if c in tab]
@@ -251,11 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     l.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
     l.add_argument("--composition", action="store_true", help="also SAEBench's meta-SAE score and the arithmetic test between plain and hinge SAEs")
     l.add_argument("--absorption", type=int, default=0, metavar="WORDS", help="also SAEBench's first-letter absorption on WORDS vocabulary words (e.g. 8000; default: off)")
+    l.add_argument("--precision", default="auto", choices=("auto", "bf16", "fp32"), help="training precision; auto: bf16 where the device has bf16 units (CUDA, or a CPU with AMX / AVX512-BF16), else fp32 (default: auto)")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "toy": toy_job(args.out, args.seeds, args.steps, args.device, args.quick)
         else: llm_job(args.out, args.model, args.layer, args.text, args.tokens, args.width, args.seeds, args.steps, args.l0, args.w_pair, args.device, arch=args.arch, aux=not args.no_aux,
-                         progress=sys.stderr.isatty(), composition=args.composition, absorption=args.absorption)
+                         progress=sys.stderr.isatty(), composition=args.composition, absorption=args.absorption, precision=args.precision)
     except (ValueError, FileNotFoundError, ModuleNotFoundError) as e:
         print(f"sae-nb: error: {e}", file=sys.stderr); return 2
     return 0

@@ -10,9 +10,9 @@ import torch
 from torch import Tensor
 
 # %% auto 0
-__all__ = ['def_device', 'get_device', 'patch_to', 'set_seed', 'make_generator', 'check_finite', 'check_shape', 'unit_norm',
-           'remove_parallel_grad', 'sparse_csr', 'CorruptFileError', 'atomic_write', 'sha256_file', 'save_checkpoint',
-           'load_checkpoint', 'fingerprint']
+__all__ = ['def_device', 'get_device', 'bf16_units', 'check_bf16', 'patch_to', 'set_seed', 'make_generator', 'check_finite',
+           'check_shape', 'unit_norm', 'remove_parallel_grad', 'remove_parallel_grad_', 'sparse_csr',
+           'CorruptFileError', 'atomic_write', 'sha256_file', 'save_checkpoint', 'load_checkpoint', 'fingerprint']
 
 # %% ../nbs/00_core.ipynb
 def get_device(prefer: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None for the best available
@@ -30,6 +30,23 @@ def get_device(prefer: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mp
     return torch.device("cpu")
 
 def_device = get_device()
+
+# %% ../nbs/00_core.ipynb
+def bf16_units(device: str | torch.device = "cpu") -> str | None:
+    "What gives `device` fast bf16 matmuls: the CPU flags (`amx_bf16`, `avx512_bf16`) or the CUDA device's name, or None where bf16 would be emulated."
+    dev = torch.device(device)
+    if dev.type == "cuda": return torch.cuda.get_device_name(dev) if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else None
+    if dev.type != "cpu": return None
+    try: flags = next((l.split(":", 1)[1].split() for l in open("/proc/cpuinfo") if l.startswith("flags")), [])
+    except OSError: flags = []
+    have = [f for f in ("amx_bf16", "avx512_bf16") if f in flags]
+    return " + ".join(have) or None
+
+def check_bf16(device: str | torch.device):
+    "Refuse bf16 on a device without bf16 units, with what it lacks."
+    if bf16_units(device) is None:
+        what = "its CPU has neither amx_bf16 nor avx512_bf16" if torch.device(device).type == "cpu" else "it does not support bf16"
+        raise ValueError(f"bf16 (amp=True) asked on {device}, but {what}, so bf16 would be emulated and slower than fp32: train in fp32 (amp=False)")
 
 # %% ../nbs/00_core.ipynb
 def patch_to(cls: type):
@@ -79,6 +96,12 @@ def remove_parallel_grad(W: Tensor, # (..., d_sae, d_in) unit-norm rows
     "Gradient with its component along each row of `W` removed."
     Wn = unit_norm(W)
     return grad - (grad * Wn).sum(-1, keepdim=True) * Wn
+
+@torch.no_grad()
+def remove_parallel_grad_(W: Tensor, # (..., d_sae, d_in) rows already at unit norm
+                          grad: Tensor) -> Tensor:
+    "`remove_parallel_grad` in place for unit rows: one pass over `grad`, no temporary of its size (the trainer's step)."
+    return grad.addcmul_(W, torch.linalg.vecdot(grad, W).unsqueeze(-1), value=-1)
 
 # %% ../nbs/00_core.ipynb
 import warnings

@@ -34,7 +34,9 @@ def train_matched(source, width: int, seeds: Sequence[int], target_l0: float,
                   l1_init: float = 0.1, n_steps: int = 3000, batch_size: int = 512, lr: float = 3e-3, resample_every: int | None = 500, device=None,
                   data_seed: int = 0, extra_loss=None, progress: bool = False,
                   aux: bool = False, # AuxK for the k-sparse architectures
-                  init_from_data: bool = False) -> Trained:
+                  init_from_data: bool = False,
+                  amp: bool = False, # bf16 training (`TrainConfig.amp`)
+                 ) -> Trained:
     "One batched SAE per seed (instance seeds `seeds`), each on its own samples, at matched L0: L1 and JumpReLU steered to `target_l0`, the k-sparse ones with k = round(target_l0). Returns `Trained(sae, seconds)`."
     dev = torch.device(device) if device is not None else def_device
     n = len(seeds)
@@ -44,7 +46,7 @@ def train_matched(source, width: int, seeds: Sequence[int], target_l0: float,
         return src.sample(b * n, g)[0].reshape(n, b, -1) if src.n_inst == 1 else src.sample(b, g)[0]
     t0 = time.perf_counter()
     train_sae(sae, data, TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every, progress=progress,
-                                     target_l0=target_l0 if sae.cfg.steered else None, init_from_data=init_from_data), extra_loss=extra_loss)
+                                     target_l0=target_l0 if sae.cfg.steered else None, init_from_data=init_from_data, amp=amp), extra_loss=extra_loss)
     return Trained(sae, time.perf_counter() - t0)
 
 # %% ../nbs/03b_experiments.ipynb
@@ -87,7 +89,7 @@ class VariantRun(NamedTuple):
 
 def train_variants(source, variants: dict[str, dict], width: int, seeds: Sequence[int] = range(3), target_l0: float | None = None,
                    l1_init: float = 0.4, n_steps: int = 3000, batch_size: int = 512, resample_every: int | None = 500,
-                   device=None, log=print) -> VariantRun:
+                   device=None, log=print, amp: bool = False) -> VariantRun:
     "Train named variants, each `dict(activation=an architecture of ARCHS, aux=bool, init_from_data=bool, ortho=None | dict(weight=scalar or list, form, tau, p))`, weights × seeds in one loop, at matched L0; returns `VariantRun(table, saes)`."
     from sae_nb.ortho import ortho_loss  # the penalties come in notebook 06; nothing here depends on them otherwise
     if target_l0 is None: target_l0 = true_l0(source)
@@ -98,7 +100,7 @@ def train_variants(source, variants: dict[str, dict], width: int, seeds: Sequenc
         grid = [(w, s) for w in weights for s in seeds]
         extra = ortho_loss(torch.tensor([w for w, _ in grid]), **orth) if any(weights) else None
         sae, secs = train_matched(source, width, [s for _, s in grid], target_l0, v.get("activation", "relu"), l1_init, n_steps, batch_size,
-                                  resample_every=resample_every, device=device, extra_loss=extra, aux=v.get("aux", False), init_from_data=v.get("init_from_data", False))
+                                  resample_every=resample_every, device=device, extra_loss=extra, aux=v.get("aux", False), init_from_data=v.get("init_from_data", False), amp=amp)
         tab = sae_report(sae, source)
         tab.insert(0, "variant", name); tab.insert(1, "weight", [w for w, _ in grid]); tab.insert(2, "seed", [s for _, s in grid])
         tabs.append(tab); saes[name] = sae

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
-from .core import CorruptFileError, atomic_write, get_device, unit_norm
+from .core import CorruptFileError, atomic_write, bf16_units, get_device, unit_norm
 from .sae import K_SPARSE, SAE, History, SAEConfig, TrainConfig, arch_config, train_sae
 from .composition import meta_sae
 from .metrics import decoder_geometry, nnls
@@ -42,7 +42,7 @@ def train_store(store: ActivationStore, width: int, seeds: Sequence[int] = (0,),
                 k: int | None = None, l1_init: float = 1.0, n_steps: int = 2000, batch_size: int = 1024, lr: float = 1e-3,
                 resample_every: int | None = 500, extra_loss=None, holdout: int = 1, seed: int = 0, device=None,
                 checkpoint: str | Path | None = None, checkpoint_every: int = 500, progress: bool = False,
-                amp: bool | None = None, # bf16 autocast; default: on for CUDA, off on CPU
+                amp: bool | None = None, # bf16 autocast; default: where the device has bf16 units (`bf16_units`: CUDA, or a CPU with AMX or AVX512-BF16)
                 compile: bool = False,
                 aux: bool = False, # AuxK (k-sparse architectures)
                 init_from_data: bool = False) -> StoreRun:
@@ -52,7 +52,7 @@ def train_store(store: ActivationStore, width: int, seeds: Sequence[int] = (0,),
     smp = StoreSampler(store, batch_size, seed=seed, shards=train, device=dev)
     sae = SAE(arch_config(activation, store.d, width, k or target_l0 or 1, n_inst=len(seeds), seed=[int(s) for s in seeds], aux=aux, l1_init=l1_init), device=dev)
     cfg = TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=resample_every, progress=progress, init_from_data=init_from_data,
-                      target_l0=target_l0 if sae.cfg.steered else None, amp=(dev.type == "cuda") if amp is None else amp, compile=compile)
+                      target_l0=target_l0 if sae.cfg.steered else None, amp=bf16_units(dev) is not None if amp is None else amp, compile=compile)
     hist = train_sae(sae, smp, cfg, extra_loss=extra_loss, checkpoint=checkpoint, checkpoint_every=checkpoint_every)
     return StoreRun(sae, smp, hist)
 
@@ -313,6 +313,7 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
                      meta: bool = False, # SAEBench's composition score per SAE (`evaluate_sae(meta=True)`)
                      spelling=None, # (SpellingSet, LetterProbe) at the store's layer: SAEBench's first-letter absorption per SAE (`sae_nb.absorption`)
                      arithmetic: bool = False, # the post's test between each architecture's plain and hinge SAEs, seed by seed (`arithmetic_test`)
+                     amp: bool | None = None, # bf16 training (`train_store`'s default: where the device has bf16 units)
                     ) -> pd.DataFrame:
     "Each architecture at matched L0 (L1 and JumpReLU steered to `target_l0`, the k-sparse ones with k = target), plain and with the hinge penalty at each per-pair weight (`penalty`: 'exact' tiled, or 'lists': neighbour lists, k = 16, refreshed every 25 steps); `evaluate_sae` rows, with `spelling` the absorption scores (`absorption_summary`), with `arithmetic` the shares of live latents that `arithmetic_test` calls combinations: of the same variant's next seed (`combo_in_other_seed`, the control), of this SAE for 512 random directions (`combo_random`), and for hinge rows the plain SAE's latents in this one (`plain_in_this`) and the reverse (`this_in_plain`). With `save_dir`, each variant's first seed is saved there in the SAELens format."
     from sae_nb.ortho import ortho_loss
@@ -333,7 +334,7 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
             if ck is not None: ck.parent.mkdir(parents=True, exist_ok=True)
             log(f"{name}: training {len(seeds)} SAE(s) of {width} latents for {n_steps} steps" + (" (resuming)" if ck is not None and ck.exists() else ""))
             sae, smp, _ = train_store(store, width, seeds, arch, target_l0, n_steps=n_steps, batch_size=batch_size, lr=lr, extra_loss=extra, device=device,
-                                      aux=aux and ks, init_from_data=init_from_data, checkpoint=ck, checkpoint_every=max(1, min(500, n_steps // 4)), progress=progress)
+                                      aux=aux and ks, init_from_data=init_from_data, checkpoint=ck, checkpoint_every=max(1, min(500, n_steps // 4)), progress=progress, amp=amp)
             if spelling is not None: log(f"{name}: evaluating, absorption included (k-sparse probing on {len(spelling[0].words):,} words)")
             ev = evaluate_sae(sae, store, smp.scale, lm=lm, tau=tau, meta=meta, spelling=spelling)
             if arithmetic:

@@ -198,7 +198,7 @@ class FrozenBatch(Callback):
 
     def _masked(self, sae):
         "Each trained tensor with the mask of its latents (True: the current group)."
-        return ((sae.W_dec, self.mask[None, :, None]), (sae.W_enc, self.mask[None, None, :]), (sae.b_enc, self.mask[None, :]))
+        return ((sae.W_dec, self.mask[None, :, None]), (sae.W_encT, self.mask[None, :, None]), (sae.b_enc, self.mask[None, :]))
 
     def after_backward(self, tr):
         "Only the current group moves: zero the gradients and Adam's momentum of every other latent before the step."

@@ -13,8 +13,8 @@ import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 from pathlib import Path
-from .archs import batchtopk_dense, batchtopk_select, decode_sparse, jumprelu, select_encode, topk_select, with_aux
-from .core import check_finite, def_device, fingerprint, make_generator, patch_to, remove_parallel_grad, unit_norm, save_checkpoint, load_checkpoint, CorruptFileError
+from .archs import above_select, batchtopk_dense, batchtopk_select, decode_sparse, jumprelu, jumprelu_entries, select_encode, topk_select, with_aux
+from .core import check_bf16, check_finite, def_device, fingerprint, make_generator, patch_to, remove_parallel_grad_, unit_norm, save_checkpoint, load_checkpoint, CorruptFileError
 from .data import FeatureModel
 
 # %% auto 0
@@ -138,6 +138,13 @@ def topk_encode(xc: Tensor, # (n_inst, batch, d_in) centred input x - b_dec
     return sp.v.reshape(n, B, k), sp.r.reshape(n, B, k) - torch.arange(n, device=xc.device)[:, None, None] * m
 
 # %% ../nbs/02_sae.ipynb
+def _save_W_enc(module, state_dict, prefix, local_metadata):
+    "State dicts hold the encoder as `W_enc`, (n_inst, d_in, d_sae), as before it was stored latent-major."
+    state_dict[prefix + "W_enc"] = state_dict.pop(prefix + "W_encT").transpose(-1, -2)
+
+def _load_W_enc(module, state_dict, prefix, *args):
+    if prefix + "W_enc" in state_dict: state_dict[prefix + "W_encT"] = state_dict.pop(prefix + "W_enc").transpose(-1, -2)
+
 class SAE(nn.Module):
     "`n_inst` independent sparse autoencoders trained in one batched loop."
     def __init__(self, cfg: SAEConfig, device: torch.device | str | None = None):
@@ -148,12 +155,19 @@ class SAE(nn.Module):
         else: W_dec = torch.stack([torch.randn(cfg.d_sae, cfg.d_in, generator=make_generator(s)) for s in cfg.seed])
         W_dec = unit_norm(W_dec)
         self.W_dec = nn.Parameter(W_dec.to(dev))
-        self.W_enc = nn.Parameter(W_dec.transpose(-1, -2).clone().to(dev))
+        self.W_encT = nn.Parameter(W_dec.clone().to(dev))   # the encoder stored latent-major, (n_inst, d_sae, d_in): `W_enc` is its transposed view
         self.b_enc = nn.Parameter(torch.zeros(cfg.n_inst, cfg.d_sae, device=dev))
         self.b_dec = nn.Parameter(torch.zeros(cfg.n_inst, cfg.d_in, device=dev))
         self.register_buffer("l1_coeff", torch.as_tensor(cfg.l1_coeff, dtype=torch.float32).expand(cfg.n_inst).clone().to(dev))
         if cfg.activation == "jumprelu": self.log_threshold = nn.Parameter(torch.full((cfg.n_inst, cfg.d_sae), math.log(cfg.threshold_init), device=dev))
         if cfg.activation == "batchtopk": self.register_buffer("threshold", torch.full((cfg.n_inst,), -1.0, device=dev))  # inference threshold, a running estimate (`Thresholds`); < 0: not yet estimated
+
+        self.register_state_dict_post_hook(_save_W_enc); self.register_load_state_dict_pre_hook(_load_W_enc)
+
+    @property
+    def W_enc(self) -> Tensor:
+        "The encoder, (n_inst, d_in, d_sae): a view of the parameter `W_encT`. Latent-major storage makes the encoder's matmul and a sparse weight gradient (one row per active latent) contiguous, with no transposed copy per step; files still hold `W_enc`."
+        return self.W_encT.transpose(-1, -2)
 
     @property
     def device(self): return self.W_dec.device
@@ -200,20 +214,37 @@ def forward(self, x: Tensor, check: bool = True) -> tuple[Tensor, Tensor]:
 def losses(self, x: Tensor, check: bool = True,
            dead: Tensor | None = None, # (n_inst, d_sae) bool: latents AuxK may use (k-sparse SAEs with `aux_k`)
           ) -> dict[str, Tensor]:
-    "Per-instance `loss`, `mse`, `l1` (the sparsity term: L1, or L0 for jumprelu), `l0` (each (n_inst,)), and `fired` (n_inst, d_sae): the latents active on this batch; `aux` with AuxK, `min_active` for BatchTopK. k-sparse SAEs run sparse (`select_encode`)."
+    "Per-instance `loss`, `mse`, `l1` (the sparsity term: L1, or L0 for jumprelu), `l0` (each (n_inst,)), and `fired` (n_inst, d_sae): the latents active on this batch; `aux` with AuxK, `min_active` for BatchTopK. Every architecture runs sparse once its codes are (`select_encode`): k-sparse ones always, ReLU and JumpReLU when at most `MAX_DENSITY` of the entries are active."
     x = self.prep(x, check)
     if self.cfg.k_sparse: return self._sparse_losses(x, dead)
-    B = x.shape[1]
-    if self.cfg.activation == "jumprelu":
-        pre = torch.baddbmm(self.b_enc[:, None], x - self.b_dec[:, None], self.W_enc)
-        f, l0_count = jumprelu(pre, self.log_threshold.exp()[:, None], self.cfg.bandwidth)
-        x_hat, sparsity = self.decode(f), l0_count.mean(-1)
+    c, (n, B, d) = self.cfg, x.shape
+    jr = c.activation == "jumprelu"
+    theta = self.log_threshold.exp()[:, None] if jr else None   # (n_inst, 1, d_sae)
+    sp = select_encode(x - self.b_dec[:, None], self.W_enc, self.b_enc, above_select((theta - c.bandwidth / 2).detach() if jr else 0.0))
+    if sp.dense:   # early L1 training: most codes are still on, dense matmuls are cheaper
+        if jr: f, l0_count = jumprelu(sp.v, theta, c.bandwidth); sparsity = l0_count.mean(-1)
+        else: f = sp.v.relu(); sparsity = (f.sum((1, 2)) if c.decoder_norm == "unit" else (f.sum(1) * self.W_dec.norm(dim=-1)).sum(-1)) / B  # whole-tensor reductions: summing over the batch first costs a (batch, d_sae) copy
+        x_hat = self.decode(f)
+        l0, fired = (f.detach() > 0).sum((1, 2)) / B, f.detach().amax(1) > 0
     else:
-        f, x_hat = self(x, check=False)  # below, whole-tensor reductions: summing over the batch axis first costs a (batch, d_sae) copy
-        sparsity = (f.sum((1, 2)) if self.cfg.decoder_norm == "unit" else (f.sum(1) * self.W_dec.norm(dim=-1)).sum(-1)) / B
-    l0, fired = (f.detach() > 0).sum((1, 2)) / B, f.detach().amax(1) > 0
+        if jr: f, step = jumprelu_entries(sp.v, theta.reshape(-1)[sp.r], c.bandwidth)
+        else: f = sp.v   # the entries above 0: ReLU is the identity on them
+        x_hat = decode_sparse(f, sp.s, sp.r, self.W_dec, n * B).reshape(n, B, d) + self.b_dec[:, None]
+        l1, l0, fired = self._triplet_stats(x, f, sp.s, sp.r)
+        sparsity = x.new_zeros(n).index_add_(0, sp.s // B, step.to(x.dtype)) / B if jr else l1
     mse = (x_hat - x).pow(2).sum(-1).mean(-1)
     return dict(loss=mse + self.l1_coeff * sparsity, mse=mse, l1=sparsity, l0=l0, fired=fired)
+
+@patch_to(SAE)
+def _triplet_stats(self, x: Tensor, v: Tensor, s: Tensor, r: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    "From the active latents as triplets (values `v` ≥ 0, samples `s`, latents `r`): per instance the L1 term (decoder-norm weighted if asked) and L0, each (n_inst,), and `fired`, (n_inst, d_sae)."
+    (n, B, _), m = x.shape, self.cfg.d_sae
+    inst, on = s // B, v.detach() > 0
+    w = v if self.cfg.decoder_norm == "unit" else v * self.W_dec.norm(dim=-1).reshape(-1)[r]
+    l1 = x.new_zeros(n).index_add_(0, inst, w.to(x.dtype)) / B   # summed in the weights' precision whatever the selection ran in (bf16 under autocast)
+    l0 = x.new_zeros(n).index_add_(0, inst, on.to(x.dtype)) / B
+    fired = torch.zeros(n * m, dtype=torch.bool, device=x.device); fired[r[on]] = True
+    return l1, l0, fired.reshape(n, m)
 
 @patch_to(SAE)
 def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
@@ -235,12 +266,9 @@ def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
         parts = decode_sparse(v[o], bag[o], r[o], self.W_dec, n * B * P).reshape(n, B, P, d).cumsum(2) + self.b_dec[:, None, None]
         errs = (parts - x[:, :, None]).pow(2).sum(-1).mean(1)   # (n_inst, P)
         x_hat, mse, recon = parts[:, :, -1], errs[:, -1], errs.sum(-1)
+    l1, l0, fired = self._triplet_stats(x, v, s, r)
     inst, on = s // B, v.detach() > 0
-    w = v if c.decoder_norm == "unit" else v * self.W_dec.norm(dim=-1).reshape(-1)[r]
-    l1 = x.new_zeros(n).index_add_(0, inst, w.to(x.dtype)) / B   # summed in the weights' precision whatever the selection ran in (bf16 under autocast)
-    l0 = x.new_zeros(n).index_add_(0, inst, on.to(x.dtype)) / B
-    fired = torch.zeros(n * m, dtype=torch.bool, device=x.device); fired[r[on]] = True
-    out = dict(loss=recon + self.l1_coeff * l1, mse=mse, l1=l1, l0=l0, fired=fired.reshape(n, m))
+    out = dict(loss=recon + self.l1_coeff * l1, mse=mse, l1=l1, l0=l0, fired=fired)
     if len(sp.sizes) > 1:   # AuxK: the dead latents' top aux_k reconstruct the residual the live ones leave
         e = (x - x_hat).detach()
         e_hat = decode_sparse(sp.v[main:].relu(), sp.s[main:], sp.r[main:], self.W_dec, n * B).reshape(n, B, d)
@@ -254,8 +282,8 @@ def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
 @patch_to(SAE)
 @torch.no_grad()
 def normalize_decoder(self):
-    "Project unit-norm rows back onto the sphere (no-op for `decoder_norm='weighted'`)."
-    if self.cfg.decoder_norm == "unit": self.W_dec.data = unit_norm(self.W_dec.data)
+    "Project unit-norm rows back onto the sphere, in place (no-op for `decoder_norm='weighted'`)."
+    if self.cfg.decoder_norm == "unit": self.W_dec.div_(self.W_dec.norm(dim=-1, keepdim=True).clamp_min(1e-8))
 
 # %% ../nbs/02_sae.ipynb
 @patch_to(SAE)
@@ -299,7 +327,7 @@ class TrainConfig:
     progress: bool = True
     target_l0: float | Sequence[float] | None = None # steer each instance's L1 weight to this L0 (scalar or per instance)
     l0_gain: float = 0.02 # step of the log-λ controller per step at a log-ratio of 1
-    amp: bool = False # bf16 autocast for the forward pass (GPU); the optimiser keeps fp32 weights
+    amp: bool = False # bf16 autocast for the forward pass and the dense backward (CPUs with bf16 units, `bf16_units`, and CUDA); weights and Adam's state stay fp32
     compile: bool = False # torch.compile the SAE's loss computation
     init_from_data: bool = False # b_dec and the encoder's scale from the first batch (`SAE.init_from_data`)
     dead_tokens: int = 100_000 # AuxK: a latent counts as dead after this many training samples without firing
@@ -356,13 +384,13 @@ def resample_dead(sae: SAE, dead: Tensor, # (n_inst, d_sae) bool
     idx = torch.multinomial(probs, sae.cfg.d_sae, replacement=True, generator=generator)  # (n_inst, d_sae)
     new = unit_norm(torch.gather(x - sae.b_dec[:, None], 1, idx[..., None].expand(-1, -1, x.shape[-1])))
     alive = ~dead
-    enc_norm = (sae.W_enc.norm(dim=1) * alive).sum(-1) / alive.sum(-1).clamp_min(1)  # mean alive encoder norm
+    enc_norm = (sae.W_encT.norm(dim=-1) * alive).sum(-1) / alive.sum(-1).clamp_min(1)  # mean alive encoder norm
     enc_norm = torch.where(alive.any(-1), enc_norm, torch.ones_like(enc_norm))
     m = dead[..., None]
-    sae.W_dec.data = torch.where(m, new, sae.W_dec.data)
-    sae.W_enc.data = torch.where(m.transpose(-1, -2), (new * 0.2 * enc_norm[:, None, None]).transpose(-1, -2), sae.W_enc.data)
-    sae.b_enc.data = torch.where(dead, torch.zeros_like(sae.b_enc), sae.b_enc.data)
-    reset = [(sae.W_dec, m), (sae.W_enc, m.transpose(-1, -2)), (sae.b_enc, dead)]
+    sae.W_dec.copy_(torch.where(m, new, sae.W_dec))   # in place: each parameter keeps its memory layout
+    sae.W_encT.copy_(torch.where(m, new * 0.2 * enc_norm[:, None, None], sae.W_encT))
+    sae.b_enc.copy_(torch.where(dead, torch.zeros_like(sae.b_enc), sae.b_enc))
+    reset = [(sae.W_dec, m), (sae.W_encT, m), (sae.b_enc, dead)]
     if sae.cfg.activation == "jumprelu":
         sae.log_threshold.data.masked_fill_(dead, math.log(sae.cfg.threshold_init)); reset.append((sae.log_threshold, dead))
     if opt is not None:
@@ -399,7 +427,8 @@ class Trainer:
             if data.n_inst not in (1, sae.cfg.n_inst): raise ValueError(f"data has {data.n_inst} instances but the SAE has {sae.cfg.n_inst}")
             self._fm = data.to(sae.device)
         if cfg.target_l0 is not None: _per_inst(cfg.target_l0, sae.cfg.n_inst, "target_l0")   # one per instance, checked before any step
-        self.opt = torch.optim.Adam(sae.parameters(), lr=cfg.lr)
+        if cfg.amp: check_bf16(sae.device)
+        self.opt = torch.optim.Adam(sae.parameters(), lr=cfg.lr, fused=sae.device.type in ("cpu", "cuda"))   # one kernel per parameter: 4.6x the for-loop Adam on CPU
         self.losses = torch.compile(sae.losses) if cfg.compile else sae.losses
         self.step, self.hist, self.dead = 0, History(), None
         self.decay_start, self.warm = int(cfg.n_steps * (1 - cfg.lr_decay_frac)), max(1, int(cfg.n_steps * cfg.l1_warmup_frac))
@@ -438,7 +467,7 @@ def one_step(self):
     self.opt.zero_grad(set_to_none=True)
     loss.float().sum().backward()
     self.run("after_backward")
-    if sae.cfg.decoder_norm == "unit": sae.W_dec.grad = remove_parallel_grad(sae.W_dec.data, sae.W_dec.grad)
+    if sae.cfg.decoder_norm == "unit": remove_parallel_grad_(sae.W_dec.detach(), sae.W_dec.grad)
     self.opt.step()
     sae.normalize_decoder()
     with torch.no_grad(): self.run("after_step")
@@ -581,6 +610,9 @@ class Checkpointer(Callback):
         for k, v in self._inputs(tr).items():
             if ck.get("inputs", {}).get(k, v) != v: raise CorruptFileError(f"checkpoint {self.path} was written by a run with other {'data' if k == 'data' else 'extra_loss (penalty)'}; remove it or pick another path")
         tr.sae.load_state_dict(ck["sae"]); tr.opt.load_state_dict(ck["opt"]); tr.g.set_state(ck["gen"])
+        for p in tr.sae.parameters():   # Adam's moments of W_encT in a checkpoint of an older sae_nb are laid out as W_enc: transpose them
+            for key, t in tr.opt.state.get(p, {}).items():
+                if t.shape != p.shape and t.ndim == 3 and t.transpose(-1, -2).shape == p.shape: tr.opt.state[p][key] = t.transpose(-1, -2).contiguous()
         tr.hist.load_state_dict(ck["hist"]); tr.step = ck["step"] + 1
         for k, o in self._objects(tr).items():
             if k in ck["states"]: o.load_state_dict(ck["states"][k])
