@@ -4,7 +4,7 @@
 
 # %% ../nbs/98_cli.ipynb 2
 from __future__ import annotations
-import argparse, json, math, os, shutil, sys, time
+import argparse, json, math, os, sys, time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
