@@ -143,6 +143,7 @@ def _save_W_enc(module, state_dict, prefix, local_metadata):
     state_dict[prefix + "W_enc"] = state_dict.pop(prefix + "W_encT").transpose(-1, -2)
 
 def _load_W_enc(module, state_dict, prefix, *args):
+    "A state dict's `W_enc` is loaded into `W_encT`."
     if prefix + "W_enc" in state_dict: state_dict[prefix + "W_encT"] = state_dict.pop(prefix + "W_enc").transpose(-1, -2)
 
 class SAE(nn.Module):

@@ -56,7 +56,7 @@ def load_or_build(path: str | Path, cfg=None, log=print):
         try: return SyntheticModel.load_from_disk(path)
         except Exception as e: raise CorruptFileError(f"{path} holds an incomplete or damaged synthetic model ({type(e).__name__}: {e}): delete the folder to build it again") from None
     t0 = time.perf_counter()
-    log(f"building a synthetic model of {cfg.num_features:,} features in d = {cfg.hidden_dim} (SynthSAEBench-16k takes about 20 minutes on 2 CPU cores)")
+    log(f"building a synthetic model of {cfg.num_features:,} features in d = {cfg.hidden_dim} (SynthSAEBench-16k took 25 minutes on 2 CPU cores here)")
     model = SyntheticModel(cfg)
     model.save(path)
     log(f"built and saved to {path} in {time.perf_counter() - t0:.0f}s")

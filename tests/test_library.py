@@ -115,6 +115,15 @@ def test_cli_refuses_bad_arguments_before_any_work(argv, msg, capsys, monkeypatc
     assert err.startswith("sae-nb: error: ") and msg in err and err.count("\n") == 1, err
 
 
+def test_readme_python_snippet_runs():
+    "The README's Python example runs as printed and gives the table it promises (one row per instance and latent)."
+    code = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    env = {}
+    exec(compile(code.replace("progress=True", "progress=False"), "README.md", "exec"), env)
+    tab = env["label_latents"](env["sae"], env["fm"])
+    assert len(tab) == 8 * 3 and {"inst", "latent"} <= set(tab.columns), tab.columns
+
+
 def test_readme_test_command_is_what_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text()
     cmd = re.search(r"^TEST_CMD='(.*)'$", ci, re.M).group(1)
