@@ -345,3 +345,22 @@ def test_sae_lens_stays_optional():
     root = Path(__file__).resolve().parents[1]
     deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
     assert not any(d.lower().startswith(("sae-lens", "sae_lens", "eai-sparsify")) for d in deps), deps
+
+
+def test_fused_adam_gives_the_for_loop_adams_result(monkeypatch):
+    "The trainer's fused Adam (one kernel per parameter) trains to the same weights as torch's for-loop Adam, to float tolerance, sparse and dense paths alike."
+    from sae_nb.sae import arch_config
+    data = toy_model()
+    def trained():
+        out = {}
+        for arch in ("topk", "l1"):
+            sae = SAE(arch_config(arch, 3, 6, 1, n_inst=2, seed=[0, 1]), device="cpu")
+            train_sae(sae, data, TrainConfig(n_steps=100, batch_size=64, progress=False, target_l0=1.0 if arch == "l1" else None))
+            out[arch] = sae.state_dict()
+        return out
+    fused = trained()
+    adam = torch.optim.Adam
+    monkeypatch.setattr(torch.optim, "Adam", lambda params, lr, fused: adam(params, lr=lr, foreach=False))
+    loop = trained()
+    for arch in fused:
+        for k, v in fused[arch].items(): assert torch.allclose(v, loop[arch][k], rtol=1e-4, atol=1e-5), (arch, k, (v - loop[arch][k]).abs().max())
