@@ -22,20 +22,20 @@ def make_data(rank: int, world: int):
         return x[rank * per:(rank + 1) * per]
     return data
 
-def cfg(resample, arch="l1"):
+def cfg(resample, arch="l1", amp=False):
     steered = arch in ("l1", "jumprelu")
-    return TrainConfig(n_steps=STEPS, batch_size=B, lr=3e-3, progress=False, target_l0=2.0 if steered else None, resample_every=resample, dead_tokens=256)
+    return TrainConfig(n_steps=STEPS, batch_size=B, lr=3e-3, progress=False, target_l0=2.0 if steered else None, resample_every=resample, dead_tokens=256, amp=amp)
 
 def make_sae(arch, seed):
     if arch == "l1": return SAE(SAEConfig(D, M, l1_coeff=0.05, seed=seed), device="cpu")
     return SAE(arch_config(arch, D, M, 2.0, seed=seed, aux=arch != "jumprelu", l1_init=0.05), device="cpu")
 
-def _worker(rank, world, port, out, resample, arch="l1"):
+def _worker(rank, world, port, out, resample, arch="l1", amp=False):
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group("gloo", rank=rank, world_size=world)
     torch.set_num_threads(1)
     sae = make_sae(arch, rank)   # different inits: rank 0's is broadcast
-    train_sae(sae, make_data(rank, world), cfg(resample, arch))
+    train_sae(sae, make_data(rank, world), cfg(resample, arch, amp))
     torch.save({k: v.clone() for k, v in sae.state_dict().items()}, f"{out}/rank{rank}.pt")
     dist.destroy_process_group()
 
@@ -65,3 +65,12 @@ def test_ddp_architectures(tmp_path, arch):
         single = make_sae(arch, 0)
         train_sae(single, make_data(0, 1), cfg(None, arch))
         for k, v in single.state_dict().items(): assert torch.allclose(v, r0[k], atol=2e-5), (k, float((v - r0[k]).abs().max()))
+
+
+@pytest.mark.skipif(__import__("sae_nb.core", fromlist=["bf16_units"]).bf16_units("cpu") is None, reason="this CPU has no bf16 units")
+@pytest.mark.parametrize("arch", ["l1", "topk", "matryoshka"])
+def test_ddp_in_bf16_keeps_the_ranks_identical(tmp_path, arch):
+    "bf16 training under DDP: gradients averaged over ranks in fp32, weights identical on every rank after every step."
+    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path), 40, arch, True), nprocs=2, join=True)
+    r0, r1 = torch.load(tmp_path / "rank0.pt"), torch.load(tmp_path / "rank1.pt")
+    for k in r0: assert torch.equal(r0[k], r1[k]), f"ranks diverged in {k}"
