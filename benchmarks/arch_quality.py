@@ -46,8 +46,8 @@ def main(argv=None):
         v = dict(ARCH_VARIANTS[name], init_from_data=True)
         variants[name] = v
         if a.hinge is None or name in a.hinge.split(","): variants[name + " + hinge"] = dict(v, ortho=dict(weight=w, form="hinge", tau=0.3, p=2))
-    from sae_nb.core import bf16_units
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+    from sae_nb.core import bf16_units, cpu_name
+    cpu = cpu_name()
     print(f"{m} features, d = {src.d_in}, true L0 {true_l0(src):.3f}, matched L0 {l0:g}; width {m}; {a.seeds} seeds; {a.steps} steps; {torch.get_num_threads()} threads; torch {torch.__version__}; "
           f"precision {a.precision}; CPU {cpu} (bf16 units: {bf16_units('cpu') or 'none'})", flush=True)
     t0 = time.time()

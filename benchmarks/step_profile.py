@@ -12,7 +12,7 @@ import torch
 
 def main(argv=None):
     from sae_nb.sae import SAE, K_SPARSE, TrainConfig, Trainer, arch_config
-    from sae_nb.core import bf16_units
+    from sae_nb.core import bf16_units, cpu_name
     from torch.profiler import profile, ProfilerActivity
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--archs", nargs="+", default=["topk", "batchtopk", "matryoshka", "l1", "jumprelu"])
@@ -21,7 +21,7 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=1024); ap.add_argument("--k", type=int, default=32)
     ap.add_argument("--steps", type=int, default=5); ap.add_argument("--rows", type=int, default=12)
     a = ap.parse_args(argv)
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+    cpu = cpu_name()
     print(f"# CPU {cpu}; bf16 units: {bf16_units('cpu') or 'none'}; torch {torch.__version__}, {torch.get_num_threads()} threads; "
           f"d {a.d}, width {a.width}, batch {a.batch}, k {a.k}, {a.precision}", flush=True)
     g = torch.Generator().manual_seed(0)

@@ -111,8 +111,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     precisions = a.precision.split(",")
     import sae_lens, sparsify, importlib.metadata as md
-    from sae_nb.core import bf16_units
-    if "bf16" in precisions and bf16_units("cpu") is None: sys.exit("this CPU has no bf16 units: run with --precision fp32")
+    from sae_nb.core import bf16_units, check_bf16, cpu_name
+    if "bf16" in precisions: check_bf16("cpu")
     torch.manual_seed(0)
     t = time.perf_counter()
     if a.store:
@@ -128,7 +128,7 @@ def main(argv=None):
     print(f"# activations: {source}; {a.steps + 3} batches of {a.batch} made in {time.perf_counter() - t:.0f}s (not timed)\n"
           f"# torch {torch.__version__}, {torch.get_num_threads()} threads; sae_lens {sae_lens.__version__}, eai-sparsify {md.version('eai-sparsify')}; "
           f"precision {a.precision}, Adam lr {a.lr}, {a.steps} timed steps after 3 warm-up, batch {a.batch}", flush=True)
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+    cpu = cpu_name()
     peak = {}
     for dt in (torch.float32, torch.bfloat16):   # this CPU's matmul rate at the encoder's shape
         A, B_ = torch.randn(a.batch, a.d, dtype=dt), torch.randn(a.d, max(a.widths), dtype=dt)

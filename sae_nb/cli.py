@@ -160,8 +160,7 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     archs = [a.strip() for a in arch.split(",") if a.strip()]
     _need(bool(archs) and all(a in ARCHS for a in archs), f"--arch must be a comma-separated list of {', '.join(ARCHS)}, got {arch!r}")
     from sae_nb.llm import check_variants
-    _need(w_pair > 0, f"--w-pair must be > 0: the plain variant (weight 0) is always trained, so --w-pair 0 would train it twice under one name")
-    check_variants(archs, (w_pair,))
+    check_variants(archs, (w_pair,))   # a repeated --arch, or --w-pair 0 (the plain variant, always trained), would train one variant twice
     out = check_out(out); dev = get_device(device)
     _need(precision in ("auto", "bf16", "fp32"), f"--precision must be auto, bf16 or fp32, got {precision!r}")
     units = bf16_units(dev)

@@ -10,8 +10,8 @@ import torch
 from torch import Tensor
 
 # %% auto 0
-__all__ = ['def_device', 'get_device', 'bf16_units', 'check_bf16', 'patch_to', 'set_seed', 'make_generator', 'check_finite',
-           'check_shape', 'unit_norm', 'remove_parallel_grad', 'remove_parallel_grad_', 'sparse_csr',
+__all__ = ['def_device', 'get_device', 'cpu_name', 'bf16_units', 'check_bf16', 'patch_to', 'set_seed', 'make_generator',
+           'check_finite', 'check_shape', 'unit_norm', 'remove_parallel_grad', 'remove_parallel_grad_', 'sparse_csr',
            'CorruptFileError', 'atomic_write', 'sha256_file', 'save_checkpoint', 'load_checkpoint', 'fingerprint']
 
 # %% ../nbs/00_core.ipynb
@@ -32,13 +32,21 @@ def get_device(prefer: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mp
 def_device = get_device()
 
 # %% ../nbs/00_core.ipynb
+def _cpuinfo(key: str) -> str:
+    "The first `key` line of /proc/cpuinfo (Linux), its value; '' where there is none."
+    try: return next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith(key)), "")
+    except OSError: return ""
+
+def cpu_name() -> str:
+    "This machine's CPU model, as the recorded benchmarks name it (lscpu's model name)."
+    return _cpuinfo("model name") or "unknown CPU"
+
 def bf16_units(device: str | torch.device = "cpu") -> str | None:
     "What gives `device` fast bf16 matmuls: the CPU flags (`amx_bf16`, `avx512_bf16`) or the CUDA device's name, or None where bf16 would be emulated."
     dev = torch.device(device)
     if dev.type == "cuda": return torch.cuda.get_device_name(dev) if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else None
     if dev.type != "cpu": return None
-    try: flags = next((l.split(":", 1)[1].split() for l in open("/proc/cpuinfo") if l.startswith("flags")), [])
-    except OSError: flags = []
+    flags = _cpuinfo("flags").split()
     have = [f for f in ("amx_bf16", "avx512_bf16") if f in flags]
     return " + ".join(have) or None
 

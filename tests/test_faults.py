@@ -21,6 +21,8 @@ import torch
 
 from sae_nb.core import CorruptFileError, load_checkpoint, make_generator
 from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
+from sae_nb.core import bf16_units
+NO_BF16 = bf16_units("cpu") is None   # bf16 is refused on a CPU without bf16 units, so its tests skip there
 
 TRAIN = r'''
 import os, resource, signal, sys, torch
@@ -344,7 +346,7 @@ def test_concurrent_atomic_writes_never_delete_a_live_writers_temp_file(tmp_path
 
 @pytest.mark.parametrize("arch,aux", [("l1", False), ("jumprelu", False), ("topk", False), ("topk", True), ("batchtopk", False),
                                       ("batchtopk", True), ("matryoshka", False), ("matryoshka", True)])
-@pytest.mark.skipif(__import__("sae_nb.core", fromlist=["bf16_units"]).bf16_units("cpu") is None, reason="this CPU has no bf16 units: bf16 is refused here (tested in 00_core)")
+@pytest.mark.skipif(NO_BF16, reason="this CPU has no bf16 units: bf16 is refused here (tested in 00_core)")
 def test_bf16_trains_every_architecture(arch, aux):
     "bf16 autocast used to crash TopK, BatchTopK and Matryoshka (`index_add_(): self (Float) and source (BFloat16)`); now every architecture, with AuxK, "
     "a weighted decoder norm, the exact penalty and neighbour lists, trains in bf16 with fp32 weights and optimiser state."
@@ -573,7 +575,7 @@ def test_absorption_on_an_sae_narrower_than_ten_latents():
     assert len(tab) > 0
 
 
-@pytest.mark.skipif(__import__("sae_nb.core", fromlist=["bf16_units"]).bf16_units("cpu") is None, reason="this CPU has no bf16 units")
+@pytest.mark.skipif(NO_BF16, reason="this CPU has no bf16 units")
 def test_sigkilled_bf16_training_resumes_to_identical_weights(tmp_path):
     "Within one precision a resumed run is bit-identical: the SIGKILL test again in bf16, the sparse L1 path included."
     ck, out, ref = tmp_path / "run.ck", tmp_path / "sae.pt", tmp_path / "straight.pt"
