@@ -22,12 +22,34 @@ def rate(f, rows, secs=8.0):
     while time.perf_counter() - t0 < secs: f(); n += rows
     return n / (time.perf_counter() - t0)
 
+def measure_plan(model, SynthSampler, n=4096, reps=8):
+    "What the sampler has to do on this model, and where one chunk of n rows spends its time (ms, median of reps)."
+    smp = SynthSampler(model, seed=0)
+    kids = smp.parent >= 0
+    from sae_nb.sampler import _phi_bar
+    sd = smp.fac.double().norm(dim=1)
+    j = smp.sparse_idx
+    def ms(f):
+        f(); ts = []
+        for _ in range(reps):
+            t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
+        return round(sorted(ts)[len(ts) // 2] * 1e3, 2)
+    eps = torch.randn(n, smp.fac.shape[1])
+    eps1 = torch.cat([eps, -torch.ones(n, 1)], 1)
+    def scan():
+        for s in range(0, n, smp.block): (eps1[s:s + smp.block] @ smp.facT1 > 0).nonzero()
+    return dict(features=smp.n_features, free=len(smp.free_idx), free_every_row=len(smp.dense_idx), children=int(kids.sum()),
+                children_p_sum=round(float(smp.p[kids].sum()), 1), free_p_sum=round(float(smp.p[smp.free_idx].sum()), 2),
+                candidates_per_row=round(float(smp.q[j].sum()), 1), dense_region_per_row=round(float(_phi_bar(smp.a[j] / sd[j]).sum()), 1),
+                chunk_rows=n, chunk_ms=ms(lambda: smp._chunk(n, smp.g)), free_ms=ms(lambda: smp._free(n, eps, smp.g)), scan_ms=ms(scan))
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="results/synthsaebench/model")
     ap.add_argument("--work", default="results/sampler_check")
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--speed-only", action="store_true")
+    ap.add_argument("--plan-only", action="store_true", help="only (re)measure the plan and the time split of one chunk, into the existing --out")
     ap.add_argument("--out", default="benchmarks/recorded/sampler_check_16k_2cpu.json")
     a = ap.parse_args(argv)
     from sae_nb.core import cpu_name, bf16_units
@@ -38,6 +60,12 @@ def main(argv=None):
     out = dict(cpu=cpu_name(), bf16_units=bf16_units("cpu"), threads=torch.get_num_threads(), torch=torch.__version__,
                features=model.cfg.num_features, d=model.cfg.hidden_dim)
     print(json.dumps(out), flush=True)
+    plan = measure_plan(model, SynthSampler)
+    print(json.dumps(plan), flush=True)
+    if a.plan_only:
+        rec = json.loads(Path(a.out).read_text()); rec["plan"] = plan
+        Path(a.out).write_text(json.dumps(rec, indent=1)); return
+    out["plan"] = plan
     # --- speed -------------------------------------------------------------------------------------------------
     smp = SynthSampler(model, seed=0)
     B = 4096

@@ -5,8 +5,9 @@ Data: the model of `benchmarks/synthsaebench_model.py` (built if missing). Train
 `SynthSampler(model, seed=1_000_003)`, never trained on. SAEs: `--arch` at width `--width`, L0 `--l0` (k for the
 k-sparse ones, the controller's target for L1 and JumpReLU), `--seeds` seeds as instances of one batched SAE, Adam
 at `--lr` (`--decay` final fraction linear decay; 0 = the paper's constant lr), batch `--batch`, data-based init,
-AuxK for the k-sparse ones, bf16 where the CPU has bf16 units. `--hinge`: max(0, |cos| - tau)^2 on neighbour lists,
-per-pair weight `--w-pair`. Scores per seed on the held-out rows: SAELens's `eval_sae_on_synthetic_data` (MCC, F1,
+AuxK for the k-sparse ones, bf16 where the CPU has bf16 units (`--precision`). `--hinge`: max(0, |cos| - tau)^2 on neighbour lists
+(k 16, refreshed every 25 steps), per-pair weight `--w-pair` (default: notebook 06's, scaled by the data's variance as
+in `benchmarks/synthsaebench.py`). A run already in `--out` is skipped. Scores per seed on the held-out rows: SAELens's `eval_sae_on_synthetic_data` (MCC, F1,
 EV, L0, dead share, ...) and `feature_diagnosis` (recovered / absorbed / only in combination / missing).
 Resumable: training checkpoints under `--work` every `--checkpoint-every` steps; a killed run started again with the
 same arguments continues where its last checkpoint left off (its training seconds, summed over the parts, travel in the
@@ -18,6 +19,15 @@ from __future__ import annotations
 import argparse, json, sys, time
 from pathlib import Path
 import torch
+
+def default_w_pair(train, n=20_000):
+    "notebook 06's per-pair hinge weight (300 / (256 * 255)) times the ratio of this data's variance to notebook 06's hierarchy's, as benchmarks/synthsaebench.py sets it."
+    from sae_nb.structured import scaled_model
+    X = train.sample_with_features(n)[0] * train.scale
+    train.rows -= n; train.g.manual_seed(train.seed)   # the training stream starts afresh
+    ref = scaled_model(n_features=256, d_in=64, n_roots=32, branching=4, depth=1, p_max=0.3, p_min=5e-3, mag_range=(1.0, 1.0), mag_std=0.2, seed=0)
+    xr, _ = ref.sample(n, torch.Generator().manual_seed(0))
+    return 300.0 / (256 * 255) * float((X - X.mean(0)).pow(2).sum(-1).mean() / (xr - xr.mean(1, keepdim=True)).pow(2).sum(-1).mean())
 
 class WallClock:
     "Training seconds summed over a run and its resumptions (carried in the checkpoint)."
@@ -37,6 +47,7 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=3e-4); ap.add_argument("--decay", type=float, default=0.0)
     ap.add_argument("--seeds", type=int, default=1); ap.add_argument("--heldout", type=int, default=65_536)
     ap.add_argument("--hinge", action="store_true"); ap.add_argument("--w-pair", type=float, default=None); ap.add_argument("--tau", type=float, default=0.3)
+    ap.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"], help="auto: bf16 where the CPU has bf16 units")
     ap.add_argument("--checkpoint-every", type=int, default=1000)
     ap.add_argument("--out", default="benchmarks/recorded/synthsaebench_sampled_2cpu.jsonl")
     a = ap.parse_args(argv)
@@ -55,14 +66,17 @@ def main(argv=None):
     steps = int(a.samples) // a.batch
     seeds = list(range(a.seeds))
     ks = a.arch in K_SPARSE
-    amp = bf16_units("cpu") is not None
+    amp = bf16_units("cpu") is not None if a.precision == "auto" else a.precision == "bf16"
+    if a.hinge and a.w_pair is None: a.w_pair = default_w_pair(train)
     extra = NeighbourPenalty(a.w_pair * a.width * (a.width - 1), k=16, refresh_every=25, tau=a.tau) if a.hinge else None
-    if a.hinge and a.w_pair is None: raise SystemExit("--hinge needs --w-pair")
     sae = SAE(arch_config(a.arch, model.cfg.hidden_dim, a.width, a.l0, n_inst=len(seeds), seed=seeds, aux=ks))
     cfg = TrainConfig(n_steps=steps, batch_size=a.batch, lr=a.lr, lr_decay_frac=a.decay, resample_every=None if ks else 500, progress=False,
                       init_from_data=True, target_l0=None if ks else float(a.l0), amp=amp)
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
-    name = f"{a.arch}{'_hinge' if a.hinge else ''}_w{a.width}_l0{a.l0}_n{steps * a.batch}_b{a.batch}_lr{a.lr:g}_d{a.decay:g}_seeds{len(seeds)}"
+    name = (f"{a.arch}{f'_hinge{a.w_pair:.3g}_tau{a.tau:g}' if a.hinge else ''}_{'bf16' if amp else 'fp32'}_w{a.width}_l0{a.l0}_n{steps * a.batch}"
+            f"_b{a.batch}_lr{a.lr:g}_d{a.decay:g}_seeds{len(seeds)}")
+    if Path(a.out).exists() and any(json.loads(l).get("run") == name for l in Path(a.out).read_text().splitlines()):
+        print(f"# {name} is already in {a.out}"); return
     clock = WallClock()
     train_sae(sae, train, cfg, extra_loss=extra, checkpoint=work / f"{name}.ck", checkpoint_every=a.checkpoint_every, callbacks=[clock])
     secs = clock.seconds()
@@ -71,7 +85,7 @@ def main(argv=None):
         for i, s in enumerate(seeds):
             r = saelens_scores(sae, model, held.features, held.rows, inst=i, scale=train.scale)
             r.update(diag_summary(feature_diagnosis(sae, held, inst=i)))
-            row = dict(arch=a.arch, hinge=a.hinge, seed=s, samples=steps * a.batch, width=a.width, l0_target=a.l0, lr=a.lr, decay=a.decay, batch=a.batch,
+            row = dict(run=name, arch=a.arch, hinge=a.hinge, w_pair=a.w_pair, tau=a.tau if a.hinge else None, seed=s, samples=steps * a.batch, width=a.width, l0_target=a.l0, lr=a.lr, decay=a.decay, batch=a.batch,
                        train_seconds=round(secs, 1), samples_per_s=round(steps * a.batch / secs), heldout=a.heldout, **head, **r)
             print(json.dumps({k: v for k, v in row.items() if not k.startswith("decile")}), flush=True)
             out.write(json.dumps(row) + "\n")

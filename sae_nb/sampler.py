@@ -111,7 +111,7 @@ def _split(self):
     self.lam32 = self.lam[self.sparse_idx].float()
     if self.fac is not None:   # one matmul gives m - a; both regions are decided on that one float32 value
         self.facT1 = torch.cat([self.fac[self.sparse_idx], self.a[self.sparse_idx, None].float()], 1).T.contiguous()
-        self.ta32, self.s32 = (self.t - self.a)[self.sparse_idx].float(), self.s[self.sparse_idx].float()
+        self.ta32, self.inv_s32 = (self.t - self.a)[self.sparse_idx].float(), (1 / self.s[self.sparse_idx]).float()
 
 @patch_to(SynthSampler)
 def _kid_blocks(self):
@@ -155,12 +155,12 @@ def _free(self, n: int, eps: Tensor | None, g: torch.Generator) -> tuple[Tensor,
         if eps is None: rows.append(r + s); feats.append(self.sparse_idx[j]); continue   # P(fire) = 1 - exp(-λ): every copy kept
         M = (eps1[s:s + c] @ self.facT1).view(-1)                       # m - a of every (row, feature) of the block
         m = M[r * nj + j]
-        keep = -torch.log1p(-torch.special.ndtr((m - self.ta32[j]) / self.s32[j]))
-        ok = ((m <= 0) & (torch.rand(len(r), generator=g, device=dev) * self.lam32[j] < keep)).nonzero()[:, 0]
+        keep = torch.special.log_ndtr((self.ta32[j] - m) * self.inv_s32[j])   # log(1 - P(fire)); a copy is kept with chance -log(1 - P)/λ
+        ok = ((m <= 0) & (torch.rand(len(r), generator=g, device=dev) * self.lam32[j] < -keep)).nonzero()[:, 0]
         rows.append(r[ok] + s); feats.append(self.sparse_idx[j[ok]])
         e = (M > 0).nonzero()[:, 0]                                     # the dense region m > a, drawn directly
         je = e % nj
-        ok = (torch.rand(len(e), generator=g, device=dev) < torch.special.ndtr((M[e] - self.ta32[je]) / self.s32[je])).nonzero()[:, 0]
+        ok = (torch.rand(len(e), generator=g, device=dev) < torch.special.ndtr((M[e] - self.ta32[je]) * self.inv_s32[je])).nonzero()[:, 0]
         rows.append(e[ok] // nj + s); feats.append(self.sparse_idx[je[ok]])
     if len(self.dense_idx):   # frequent features: every entry
         rr, ff = torch.arange(n, device=dev).repeat_interleave(len(self.dense_idx)), self.dense_idx.repeat(n)
