@@ -4,9 +4,8 @@
 
 # %% ../nbs/07b_sampler.ipynb 3
 from __future__ import annotations
-import hashlib, json, math
+import json, math
 from collections import deque
-import numpy as np
 import torch
 from torch import Tensor
 from . import core
@@ -74,8 +73,9 @@ class SynthSampler:
             tabs = {k: v.to(dev) if isinstance(v, Tensor) else v for k, v in _hierarchy_tables(h.roots, N).items()}
             self.parent, self.level, self.rescale, self.group, self.n_groups = (tabs[k] for k in ("parent", "level", "rescale", "group", "n_groups"))
             self.n_levels = int(self.level.max()) + 1
-        else:
-            self.parent, self.level, self.n_levels = torch.full((N,), -1, dtype=torch.long, device=dev), torch.zeros(N, dtype=torch.long, device=dev), 1
+        else:   # no hierarchy: every feature free, no groups
+            self.parent, self.group = (torch.full((N,), -1, dtype=torch.long, device=dev) for _ in range(2))
+            self.level, self.rescale, self.n_groups, self.n_levels = torch.zeros(N, dtype=torch.long, device=dev), torch.zeros(N, dtype=torch.bool, device=dev), 0, 1
         self.free_idx = (self.parent < 0).nonzero()[:, 0]
         if gen.low_rank_correlation is not None:
             fac, sq = gen.low_rank_correlation
@@ -234,7 +234,10 @@ def __call__(self, batch_size: int) -> Tensor:
     return self.sample_with_features(batch_size)[0] * self.scale
 
 # %% ../nbs/07b_sampler.ipynb
-def _entry_rows(F: Features) -> Tensor: return torch.repeat_interleave(torch.arange(len(F)), F.crow[1:] - F.crow[:-1])
+def _entry_rows(F: Features, i: int = 0, j: int | None = None) -> Tensor:
+    "The row (counted from i) of each stored entry of rows i..j."
+    j = len(F) if j is None else j
+    return torch.repeat_interleave(torch.arange(j - i), F.crow[i + 1:j + 1] - F.crow[i:j])
 
 def hierarchy_violations(F: Features, smp: SynthSampler) -> dict:
     "Entries of `F` that break `smp`'s hierarchy: children whose parent is not active in their row, and (row, group) pairs with more than one active child."
@@ -243,9 +246,9 @@ def hierarchy_violations(F: Features, smp: SynthSampler) -> dict:
     par = smp.parent.cpu()[c]; child = par >= 0
     pk = r[child] * N + par[child]
     pos = torch.searchsorted(key, pk).clamp(max=len(key) - 1)
-    grp = smp.group.cpu()[c] if smp.n_levels > 1 else torch.full_like(c, -1)
+    grp = smp.group.cpu()[c]
     g = grp >= 0
-    _, counts = torch.unique(r[g] * max(1, getattr(smp, "n_groups", 1)) + grp[g], return_counts=True)
+    _, counts = torch.unique(r[g] * max(1, smp.n_groups) + grp[g], return_counts=True)
     return dict(orphans=int((key[pos] != pk).sum()), exclusive_breaks=int((counts > 1).sum()), entries=len(key))
 
 # %% ../nbs/07b_sampler.ipynb
@@ -261,7 +264,7 @@ def _cofire(F: Features, cols: Tensor, chunk: int = 65_536) -> Tensor:
     for s in range(0, len(F), chunk):
         e = min(len(F), s + chunk)
         a, b = int(F.crow[s]), int(F.crow[e])
-        r = torch.repeat_interleave(torch.arange(e - s), F.crow[s + 1:e + 1] - F.crow[s:e])
+        r = _entry_rows(F, s, e)
         j = where[F.col[a:b].cpu()]; k = j >= 0
         X = torch.zeros(e - s, len(cols)); X[r[k], j[k]] = 1.0
         C += X.T @ X
