@@ -45,6 +45,13 @@ def diag_summary(diag):
                 decile_rates=list(t["rate range"]),
                 decile_best_cos=[round(float(v), 4) for v in diag.assign(dec=pd.qcut(diag.rate.rank(method="first"), 10, labels=False)).groupby("dec").best_cos.mean()])
 
+def variance_ratio(X, n_ref: int = 20_000):
+    "The variance of rows X (as trained) over that of n_ref rows of notebook 06's hierarchy: the hinge's per-pair weight scales by it."
+    from sae_nb.structured import scaled_model
+    ref = scaled_model(n_features=256, d_in=64, n_roots=32, branching=4, depth=1, p_max=0.3, p_min=5e-3, mag_range=(1.0, 1.0), mag_std=0.2, seed=0)
+    xr, _ = ref.sample(n_ref, torch.Generator().manual_seed(0))
+    return float((X - X.mean(0)).pow(2).sum(-1).mean() / (xr - xr.mean(1, keepdim=True)).pow(2).sum(-1).mean())
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", default="results/synthsaebench", help="model, store and checkpoints live here")
@@ -65,7 +72,6 @@ def main(argv=None):
     from sae_nb.llm import ARCH_NAMES, train_store, split_shards, load_saelens
     from sae_nb.sae import K_SPARSE, matryoshka_prefixes
     from sae_nb.neighbours import NeighbourPenalty
-    from sae_nb.structured import scaled_model
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     t_all = time.perf_counter()
     cfg = synthsaebench16k_config() if a.features == 16_384 and a.d == 768 else synthsaebench16k_config(num_features=a.features, hidden_dim=a.d, hierarchy=None, orthogonalization=None)
@@ -82,9 +88,7 @@ def main(argv=None):
     from sae_nb.activations import StoreSampler
     scale = StoreSampler(store, a.batch, shards=train_sh).scale
     Xs = torch.from_numpy(np.array(store.acts(0)[:20_000], dtype=np.float32)) * scale
-    ref = scaled_model(n_features=256, d_in=64, n_roots=32, branching=4, depth=1, p_max=0.3, p_min=5e-3, mag_range=(1.0, 1.0), mag_std=0.2, seed=0)
-    xr, _ = ref.sample(20_000, torch.Generator().manual_seed(0))
-    var_ratio = float((Xs - Xs.mean(0)).pow(2).sum(-1).mean() / (xr - xr.mean(1, keepdim=True)).pow(2).sum(-1).mean())
+    var_ratio = variance_ratio(Xs)
     m = a.width
     w_pair = 300.0 / (256 * 255) * var_ratio
     src = StoredSource(model, store, feats, held, scale=scale)

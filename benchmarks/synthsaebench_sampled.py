@@ -22,12 +22,10 @@ import torch
 
 def default_w_pair(train, n=20_000):
     "notebook 06's per-pair hinge weight (300 / (256 * 255)) times the ratio of this data's variance to notebook 06's hierarchy's, as benchmarks/synthsaebench.py sets it."
-    from sae_nb.structured import scaled_model
+    from synthsaebench import variance_ratio
     X = train.sample_with_features(n)[0] * train.scale
     train.rows -= n; train.g.manual_seed(train.seed)   # the training stream starts afresh
-    ref = scaled_model(n_features=256, d_in=64, n_roots=32, branching=4, depth=1, p_max=0.3, p_min=5e-3, mag_range=(1.0, 1.0), mag_std=0.2, seed=0)
-    xr, _ = ref.sample(n, torch.Generator().manual_seed(0))
-    return 300.0 / (256 * 255) * float((X - X.mean(0)).pow(2).sum(-1).mean() / (xr - xr.mean(1, keepdim=True)).pow(2).sum(-1).mean())
+    return 300.0 / (256 * 255) * variance_ratio(X)
 
 class WallClock:
     "Training seconds summed over a run and its resumptions (carried in the checkpoint)."
