@@ -28,29 +28,11 @@ from pathlib import Path
 from types import SimpleNamespace
 import numpy as np
 import torch
+from sae_nb.synthbench import diag_summary, variance_ratio   # used here and by synthsaebench_sampled.py
 
 def done_keys(out):
     if not Path(out).exists(): return set()
     return {(r["variant"], r["l0_target"], r["seed"]) for r in map(json.loads, Path(out).read_text().splitlines()) if "variant" in r}
-
-def diag_summary(diag):
-    import pandas as pd
-    from sae_nb.diagnosis import recall_by_decile
-    st = diag.status.value_counts(normalize=True)
-    t = recall_by_decile(diag)
-    rare = diag.rate <= diag.rate.median()
-    return dict(**{k.replace(" ", "_"): float(st.get(k, 0.0)) for k in ("recovered", "absorbed", "in combination only", "missing")},
-                rare_recovered=float((diag.status[rare] == "recovered").mean()),
-                deciles={c.replace(" ", "_"): [round(float(v), 4) for v in t[c]] for c in ("recovered", "absorbed", "in combination only", "missing")},
-                decile_rates=list(t["rate range"]),
-                decile_best_cos=[round(float(v), 4) for v in diag.assign(dec=pd.qcut(diag.rate.rank(method="first"), 10, labels=False)).groupby("dec").best_cos.mean()])
-
-def variance_ratio(X, n_ref: int = 20_000):
-    "The variance of rows X (as trained) over that of n_ref rows of notebook 06's hierarchy: the hinge's per-pair weight scales by it."
-    from sae_nb.structured import scaled_model
-    ref = scaled_model(n_features=256, d_in=64, n_roots=32, branching=4, depth=1, p_max=0.3, p_min=5e-3, mag_range=(1.0, 1.0), mag_std=0.2, seed=0)
-    xr, _ = ref.sample(n_ref, torch.Generator().manual_seed(0))
-    return float((X - X.mean(0)).pow(2).sum(-1).mean() / (xr - xr.mean(1, keepdim=True)).pow(2).sum(-1).mean())
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -11,7 +11,7 @@ in `benchmarks/synthsaebench.py`). A run already in `--out` is skipped. Scores p
 EV, L0, dead share, ...) and `feature_diagnosis` (recovered / absorbed / only in combination / missing).
 Resumable: training checkpoints under `--work` every `--checkpoint-every` steps; a killed run started again with the
 same arguments continues where its last checkpoint left off (its training seconds, summed over the parts, travel in the
-checkpoint). One JSON line per seed in `--out`.
+checkpoint; `kill -TSTP PID` pauses a run and `kill -CONT PID` continues it, the pause not counted). One JSON line per seed in `--out`.
 
     .venv/bin/python benchmarks/synthsaebench_sampled.py --arch matryoshka --samples 10_000_000 --seeds 1 --out benchmarks/recorded/synthsaebench_sampled_2cpu.jsonl
 """
@@ -21,20 +21,11 @@ from pathlib import Path
 import torch
 
 def default_w_pair(train, n=20_000):
-    "notebook 06's per-pair hinge weight (300 / (256 * 255)) times the ratio of this data's variance to notebook 06's hierarchy's, as benchmarks/synthsaebench.py sets it."
-    from synthsaebench import variance_ratio
+    "`pair_weight` (notebook 06's per-pair hinge weight times the variance ratio) on the first n training rows; the training stream then starts afresh."
+    from sae_nb.synthbench import pair_weight
     X = train.sample_with_features(n)[0] * train.scale
-    train.rows -= n; train.g.manual_seed(train.seed)   # the training stream starts afresh
-    return 300.0 / (256 * 255) * variance_ratio(X)
-
-class WallClock:
-    "Training seconds summed over a run and its resumptions (carried in the checkpoint)."
-    order = 50
-    def __init__(self): self.before, self.t0 = 0.0, None
-    def before_fit(self, tr): self.t0 = time.perf_counter()
-    def seconds(self): return self.before + (time.perf_counter() - self.t0 if self.t0 is not None else 0.0)
-    def state_dict(self): return dict(seconds=self.seconds())
-    def load_state_dict(self, s): self.before = s["seconds"]
+    train.rows -= n; train.g.manual_seed(train.seed)
+    return pair_weight(X)
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -50,12 +41,10 @@ def main(argv=None):
     ap.add_argument("--out", default="benchmarks/recorded/synthsaebench_sampled_2cpu.jsonl")
     a = ap.parse_args(argv)
     from sae_nb.core import cpu_name, bf16_units
-    from sae_nb.synthbench import load_or_build, saelens_scores, feature_diagnosis
+    from sae_nb.synthbench import load_or_build, saelens_scores, feature_diagnosis, diag_summary
     from sae_nb.sampler import SynthSampler, SampledSource
-    from sae_nb.sae import SAE, TrainConfig, train_sae, arch_config, K_SPARSE
+    from sae_nb.sae import SAE, TrainConfig, train_sae, arch_config, K_SPARSE, WallClock
     from sae_nb.neighbours import NeighbourPenalty
-    sys.path.insert(0, str(Path(__file__).parent))
-    from synthsaebench import diag_summary
     t_all = time.perf_counter()
     model = load_or_build(a.model)
     train = SynthSampler(model, seed=0)

@@ -2,8 +2,8 @@
 
 Each point is one `benchmarks/synthsaebench_sampled.py` run (one seed, `--samples`, default 2M, from the sampler; the
 same held-out rows for every run), appended to `--out`. Part 1: lr 3e-4 (the paper's) and 1e-3, each constant and with
-a linear decay over the final 20%. Part 2, at each architecture's best part-1 setting by MCC: the hinge at 1/3, 1 and 3
-times the default per-pair weight, tau 0.2, 0.3 and 0.4. Runs already in `--out` are skipped, so a stopped sweep
+a linear decay over the final 20%. Part 2, at each architecture's best part-1 setting by MCC, one factor at a time: the
+hinge at 1/3, 1 and 3 times the default per-pair weight at tau 0.3, and tau 0.2 and 0.4 at the default weight. Runs already in `--out` are skipped, so a stopped sweep
 continues where it stopped.
 
     .venv/bin/python benchmarks/synthsaebench_sweep.py
@@ -32,8 +32,7 @@ def main(argv=None):
             plain = [r for r in rows if r["arch"] == arch and not r["hinge"]]
             best = max(plain, key=lambda r: r["mcc"])
             w0 = run.default_w_pair(run_sampler())
-            for mult in (1 / 3, 1, 3):
-                for tau in ("0.2", "0.3", "0.4"):
+            for mult, tau in ((1, "0.3"), (1 / 3, "0.3"), (3, "0.3"), (1, "0.2"), (1, "0.4")):
                     run.main(["--arch", arch, "--lr", str(best["lr"]), "--decay", str(best["decay"]), "--hinge", "--w-pair", f"{w0 * mult:.6g}", "--tau", tau, *common])
 
 def run_sampler():

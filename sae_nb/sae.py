@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_sae.ipynb 2
 from __future__ import annotations
-import math, numbers, time
+import math, numbers, os, signal, threading, time
 import numpy as np
 from dataclasses import dataclass, field, asdict
 from typing import Callable, Sequence
@@ -20,7 +20,7 @@ from .data import FeatureModel
 # %% auto 0
 __all__ = ['ARCHS', 'K_SPARSE', 'EVENTS', 'SAEConfig', 'matryoshka_prefixes', 'arch_config', 'topk_encode', 'SAE', 'TrainConfig',
            'History', 'resample_dead', 'Callback', 'Trainer', 'LRSchedule', 'L1Weight', 'DeadLatents', 'Recorder',
-           'Thresholds', 'InitFromData', 'DDPSync', 'StopIfNonFinite', 'Checkpointer', 'train_sae']
+           'Thresholds', 'InitFromData', 'DDPSync', 'StopIfNonFinite', 'Checkpointer', 'train_sae', 'WallClock']
 
 # %% ../nbs/02_sae.ipynb
 def _number(v, name: str, integer: bool = False) -> int | float:
@@ -638,3 +638,23 @@ def train_sae(sae: SAE,
     if _distributed(): cbs.append(DDPSync())
     if checkpoint is not None: cbs.append(Checkpointer(checkpoint, checkpoint_every))
     return Trainer(sae, data, cfg, extra_loss, [*cbs, *callbacks]).fit()
+
+# %% ../nbs/02_sae.ipynb
+class WallClock(Callback):
+    "Training seconds, summed over a run and its resumptions (carried in checkpoints); time the process spent stopped by SIGTSTP (`kill -TSTP PID`, continued by `kill -CONT PID`) is left out, and so is time other callbacks report through `exclude`."
+    order = 50
+    def __init__(self): self.before, self.t0, self.left_out, self._old = 0.0, None, 0.0, None
+    def before_fit(self, tr):
+        self.t0, self.left_out = time.perf_counter(), 0.0
+        if hasattr(signal, "SIGTSTP") and threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTSTP, self._pause)
+    def _pause(self, *_):
+        "SIGTSTP: stop here (SIGSTOP) until SIGCONT, and leave the stopped time out."
+        t = time.perf_counter(); os.kill(os.getpid(), signal.SIGSTOP)
+        self.left_out += time.perf_counter() - t
+    def exclude(self, seconds: float): self.left_out += seconds
+    def after_fit(self, tr):
+        if self._old is not None: signal.signal(signal.SIGTSTP, self._old); self._old = None
+    def seconds(self) -> float: return self.before + (time.perf_counter() - self.t0 - self.left_out if self.t0 is not None else 0.0)
+    def state_dict(self) -> dict: return dict(seconds=self.seconds())
+    def load_state_dict(self, s: dict): self.before = s["seconds"]

@@ -4,16 +4,18 @@
 
 # %% ../nbs/07b_sampler.ipynb 3
 from __future__ import annotations
-import json, math
+import json, math, time
 from collections import deque
 import torch
 from torch import Tensor
 from . import core
 from .core import get_device
+from .sae import Callback
 from .synthbench import Features, StoredSource, _synthetic
 
 # %% auto 0
-__all__ = ['saelens_features', 'SynthSampler', 'hierarchy_violations', 'compare_features', 'SampledSource']
+__all__ = ['saelens_features', 'SynthSampler', 'hierarchy_violations', 'compare_features', 'SampledSource', 'pair_share', 'Curve',
+           'combination_latents']
 
 # %% ../nbs/07b_sampler.ipynb
 @torch.no_grad()
@@ -329,3 +331,60 @@ class SampledSource(StoredSource):
         self.X, self.F = self.X.cpu(), sampler.F.cpu()[None]
         self.n_inst, self.n_features, self.d_in = 1, sampler.n_features, sampler.d_in
         self.store, self.rows, self.scale, self.pos = None, (0, n), scale, 0
+
+# %% ../nbs/07b_sampler.ipynb
+@torch.no_grad()
+def pair_share(sae, inst: int = 0, tau: float = 0.3) -> float:
+    "The share of instance `inst`'s latent pairs whose unit decoder directions have |cos| > `tau` (all m(m-1)/2 pairs, in tiles)."
+    from sae_nb.metrics import decoder_geometry
+    m = sae.cfg.d_sae
+    return decoder_geometry(sae.W_dec[inst].detach(), tau).pairs_above_tau / (m * (m - 1) / 2)
+
+class Curve(Callback):
+    "Every `every` training samples and at the end, each instance scored on rows `rows` of `held` (a `SampledSource`): MCC, F1, EV, L0, dead share (SAELens's), `pairs_above_tau` (`pair_share`). `labels[i]` (a dict) goes into instance i's rows."
+    order = 40   # before the Checkpointer: a point is in the checkpoint written at its step
+    def __init__(self, model, held, every: int, scale: float, rows: tuple[int, int] | None = None, tau: float = 0.3,
+                 labels: list[dict] | None = None, on_point=None, clock=None):
+        if every < 1: raise ValueError(f"Curve needs every >= 1 training samples, got {every}")
+        self.model, self.held, self.every, self.scale, self.rows, self.tau = model, held, every, scale, rows or held.rows, tau
+        self.labels, self.on_point, self.clock, self.points, self.seconds = labels, on_point, clock, [], 0.0
+
+    def after_step(self, tr):
+        b = tr.cfg.batch_size; n = (tr.step + 1) * b
+        if n // self.every == (n - b) // self.every and tr.step != tr.cfg.n_steps - 1: return
+        from sae_nb.synthbench import saelens_scores
+        t0 = time.perf_counter()
+        for i in range(tr.sae.cfg.n_inst):
+            s = saelens_scores(tr.sae, self.model, self.held.features, self.rows, inst=i, scale=self.scale)
+            self.points.append(dict(samples=n, inst=i, **(self.labels[i] if self.labels else {}), **{k: s[k] for k in ("mcc", "f1", "ev", "l0", "dead")},
+                                    pairs_above_tau=pair_share(tr.sae, i, self.tau)))
+        dt = time.perf_counter() - t0; self.seconds += dt
+        if self.clock is not None: self.clock.exclude(dt)
+        if self.on_point is not None: self.on_point(self.points)
+
+    def state_dict(self) -> dict: return dict(points=list(self.points), seconds=self.seconds)
+    def load_state_dict(self, s: dict): self.points, self.seconds = list(s["points"]), s["seconds"]
+
+# %% ../nbs/07b_sampler.ipynb
+def _ancestors(parent: Tensor, f: int) -> set[int]:
+    out = set()
+    while (f := int(parent[f])) >= 0: out.add(f)
+    return out
+
+@torch.no_grad()
+def combination_latents(sae, sampler: SynthSampler, inst: int = 0, k: int = 32, resid_thresh: float = 0.2, min_share: float = 0.15) -> "pd.DataFrame":
+    "Latents of instance `inst` that NNLS writes as a non-negative combination of ≥ 2 true features (residual ≤ `resid_thresh`, parts ≥ `min_share` of the mass), with their parts, shares and how the two largest relate in the hierarchy."
+    import pandas as pd
+    from sae_nb.metrics import nnls
+    F = sampler.F.to(sae.device)[None]
+    dec = nnls(sae.dec_dirs()[inst:inst + 1].float(), F, k=k)
+    combo = dec.is_combination(resid_thresh, min_share)[0]
+    share, parent, rows = dec.share[0], sampler.parent.cpu(), []
+    for lat in combo.nonzero()[:, 0].tolist():
+        s = share[lat]; top = s.argsort(descending=True)
+        parts = [int(f) for f in top[:int((s >= min_share).sum())]]
+        a, b = parts[0], parts[1]
+        rel = ("parent+child" if a in _ancestors(parent, b) or b in _ancestors(parent, a)
+               else "siblings" if int(parent[a]) >= 0 and int(parent[a]) == int(parent[b]) else "unrelated")
+        rows.append(dict(latent=lat, parts=parts, shares=[round(float(s[f]), 3) for f in parts], resid=float(dec.resid[0, lat]), relation=rel))
+    return pd.DataFrame(rows, columns=["latent", "parts", "shares", "resid", "relation"])

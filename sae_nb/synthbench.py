@@ -16,9 +16,9 @@ from .activations import ActivationStore, write_store
 from .diagnosis import diagnose_features
 
 # %% auto 0
-__all__ = ['METRICS', 'synthsaebench16k_config', 'load_or_build', 'model_checks', 'Features', 'Replay', 'SparseDictionary',
-           'generate_store', 'saelens_scores', 'StoredSource', 'feature_diagnosis', 'read_results', 'mean_std',
-           'hinge_effect']
+__all__ = ['STATUSES', 'METRICS', 'synthsaebench16k_config', 'load_or_build', 'model_checks', 'Features', 'Replay',
+           'SparseDictionary', 'generate_store', 'saelens_scores', 'StoredSource', 'feature_diagnosis', 'diag_summary',
+           'variance_ratio', 'pair_weight', 'read_results', 'mean_std', 'hinge_effect']
 
 # %% ../nbs/07a_synthsaebench.ipynb
 def _synthetic():
@@ -230,6 +230,33 @@ def feature_diagnosis(sae: SAE, src: StoredSource, inst: int = 0, chunk: int = 2
         both += torch.sparse.mm(fo.T.to_sparse(), ao); lat += fo.sum(0); feat += ao.sum(0)
     counts = dict(both=both, latent=lat, feature=feat, n=torch.tensor(float(n)))
     return diagnose_features(sae, src, inst=inst, counts=counts, **kwargs)
+
+# %% ../nbs/07a_synthsaebench.ipynb
+STATUSES = ("recovered", "absorbed", "in combination only", "missing")
+
+def diag_summary(diag: pd.DataFrame) -> dict:
+    "A `feature_diagnosis` as table fields: share per status, `rare_recovered` (the rarer half), and per-decile lists (`deciles`, `decile_rates`, `decile_best_cos`)."
+    from sae_nb.diagnosis import recall_by_decile
+    st = diag.status.value_counts(normalize=True)
+    t = recall_by_decile(diag)
+    rare = diag.rate <= diag.rate.median()
+    return dict(**{k.replace(" ", "_"): float(st.get(k, 0.0)) for k in STATUSES},
+                rare_recovered=float((diag.status[rare] == "recovered").mean()),
+                deciles={c.replace(" ", "_"): [round(float(v), 4) for v in t[c]] for c in STATUSES},
+                decile_rates=list(t["rate range"]),
+                decile_best_cos=[round(float(v), 4) for v in diag.assign(dec=pd.qcut(diag.rate.rank(method="first"), 10, labels=False)).groupby("dec").best_cos.mean()])
+
+# %% ../nbs/07a_synthsaebench.ipynb
+def variance_ratio(X: Tensor, n_ref: int = 20_000) -> float:
+    "The variance of rows X (as trained) over that of `n_ref` rows of notebook 06's hierarchy."
+    from sae_nb.structured import scaled_model
+    ref = scaled_model(n_features=256, d_in=64, n_roots=32, branching=4, depth=1, p_max=0.3, p_min=5e-3, mag_range=(1.0, 1.0), mag_std=0.2, seed=0)
+    xr, _ = ref.sample(n_ref, torch.Generator().manual_seed(0))
+    return float((X - X.mean(0)).pow(2).sum(-1).mean() / (xr - xr.mean(1, keepdim=True)).pow(2).sum(-1).mean())
+
+def pair_weight(X: Tensor) -> float:
+    "The hinge's per-pair weight for rows X (as trained): notebook 06's, 300 / (256 · 255), times `variance_ratio(X)`."
+    return 300.0 / (256 * 255) * variance_ratio(X)
 
 # %% ../nbs/07a_synthsaebench.ipynb
 def read_results(path: str | Path) -> tuple[dict, pd.DataFrame, list]:

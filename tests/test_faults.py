@@ -584,3 +584,31 @@ def test_sigkilled_bf16_training_resumes_to_identical_weights(tmp_path):
     r = run(TRAIN, "resume", ck, out, "bf16"); assert r.returncode == 0, r.stderr
     straight, resumed = torch.load(ref), torch.load(out)
     for k, v in straight.items(): assert torch.equal(v, resumed[k]), k
+
+
+def test_sigkilled_synthbench_resumes_to_the_same_table(tmp_path):
+    """Issue 24: `sae-nb synthbench` killed (SIGKILL) while its second architecture trains, started again with the same
+    command, skips the finished architecture, resumes the second from its checkpoint and writes the same table and the
+    same learning curve as a run that was never killed."""
+    import os, time
+    import pandas as pd
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    args = ["--archs", "topk,l1", "--samples", "300k", "--seeds", "1", "--width", "128", "--l0", "8", "--lr", "3e-3", "--curve-every", "100k",
+            "--curve-rows", "4096", "--heldout", "8192", "--features", "1024", "--hidden", "64", "--checkpoint-every", "50",
+            "--model-dir", str(tmp_path / "model"), "--device", "cpu"]
+    cmd = lambda out: [sys.executable, "-c", "import sys; from sae_nb.cli import main; sys.exit(main(sys.argv[1:]))", "synthbench", "--out", str(out), *args]
+    straight = subprocess.run(cmd(tmp_path / "straight"), env=env, capture_output=True, text=True)
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    killed = subprocess.Popen(cmd(tmp_path / "killed"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    target = tmp_path / "killed" / "checkpoints" / "l1.ck"   # the second architecture has checkpointed
+    t0 = time.time()
+    while not target.exists() and killed.poll() is None and time.time() - t0 < 300: time.sleep(0.02)
+    killed.send_signal(signal.SIGKILL); killed.wait()
+    assert target.exists() and not (tmp_path / "killed" / "runs" / "l1.json").exists(), "the run ended before the kill"
+    again = subprocess.run(cmd(tmp_path / "killed"), env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "topk: finished earlier" in again.stdout and "l1: resuming from" in again.stdout, again.stdout[-2000:]
+    for f, drop in (("table.csv", ["train_seconds"]), ("curve.csv", []), ("combinations.csv", [])):
+        a, b = (pd.read_csv(tmp_path / d / f).drop(columns=drop) for d in ("straight", "killed"))
+        pd.testing.assert_frame_equal(a, b)
+    assert len(list((tmp_path / "killed" / "saes").iterdir())) == 4 and not list((tmp_path / "killed" / "checkpoints").iterdir())
