@@ -18,7 +18,7 @@ from .sae import ARCHS
 
 # %% auto 0
 __all__ = ['L1S', 'P3S', 'TOY_OUTPUTS', 'SYNTH_OUTPUTS', 'check_out', 'own_out', 'toy_job', 'llm_job', 'main', 'parse_count',
-           'parse_lrs', 'synth_model_config', 'synthbench_job']
+           'per_arch', 'synth_model_config', 'synthbench_job']
 
 # %% ../nbs/98_cli.ipynb
 def _need(ok: bool, msg: str):
@@ -269,10 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--width", type=int, default=4096, help="SAE latents (default: 4096)")
     b.add_argument("--l0", type=int, default=25, help="k of the k-sparse ones, the target of L1 and JumpReLU (default: 25)")
     b.add_argument("--lr", default="3e-4", help="Adam's lr, or one per architecture: matryoshka=1e-3,l1=3e-4 (default: 3e-4, the paper's)")
-    b.add_argument("--decay", type=float, default=0.0, help="final fraction of training with a linearly decaying lr (default: 0, constant)")
+    b.add_argument("--decay", default="0", help="final fraction of training with a linearly decaying lr, or one per architecture (default: 0, constant)")
     b.add_argument("--batch", type=int, default=1024, help="batch size (default: 1024)")
-    b.add_argument("--w-pair", type=float, default=None, help="hinge weight per pair (default: notebook 06's, scaled by the data's variance)")
-    b.add_argument("--tau", type=float, default=0.3, help="the hinge's threshold: max(0, |cos| - tau)^2 (default: 0.3)")
+    b.add_argument("--w-pair", default=None, help="hinge weight per pair, or one per architecture (default: notebook 06's, scaled by the data's variance)")
+    b.add_argument("--tau", default="0.3", help="the hinge's threshold, max(0, |cos| - tau)^2, or one per architecture (default: 0.3)")
     b.add_argument("--curve-every", default="2M", help="score the curve every this many samples (default: 2M)")
     b.add_argument("--curve-rows", type=int, default=16_384, help="held-out rows the curve is scored on (default: 16384)")
     b.add_argument("--heldout", type=int, default=65_536, help="held-out rows of the final scores (default: 65536)")
@@ -306,19 +306,20 @@ def parse_count(v: str | int | float, name: str = "--samples") -> int:
     _need(math.isfinite(n) and n >= 1, f"{name} must be at least 1, got {v!r}")
     return int(n)
 
-def parse_lrs(lr: str | float, archs: Sequence[str]) -> dict:
-    "`lr` as {arch: lr}: one value for every architecture, or 'arch=lr,...' (each of `archs` named once)."
-    s = str(lr)
-    if "=" not in s:
-        try: v = float(s)
-        except ValueError: raise ValueError(f"--lr must be a number or arch=lr pairs (matryoshka=1e-3,l1=3e-4), got {lr!r}") from None
-        out = {a: v for a in archs}
+def per_arch(v: str | float | dict | None, archs: Sequence[str], name: str = "--lr", ok=lambda x: x > 0, what: str = "positive") -> dict:
+    "`v` as {arch: value}: one number for every architecture, 'arch=value,...' naming each of `archs` once, or None (None for each); every value `ok`."
+    if v is None: return {a: None for a in archs}
+    if isinstance(v, dict): out = {k: float(x) for k, x in v.items()}
+    elif "=" not in str(v):
+        try: x = float(v)
+        except ValueError: raise ValueError(f"{name} must be a number or arch=value pairs (matryoshka=1e-3,l1=3e-4), got {v!r}") from None
+        out = {a: x for a in archs}
     else:
-        try: out = {k.strip(): float(v) for k, v in (p.split("=") for p in s.split(",") if p.strip())}
-        except ValueError: raise ValueError(f"--lr must be a number or arch=lr pairs (matryoshka=1e-3,l1=3e-4), got {lr!r}") from None
-        missing = [a for a in archs if a not in out]; extra = [a for a in out if a not in archs]
-        _need(not missing and not extra, f"--lr names {', '.join(extra) or 'no extra'} and lacks {', '.join(missing) or 'none'}: give one lr per architecture of --archs ({', '.join(archs)})")
-    _need(all(math.isfinite(v) and v > 0 for v in out.values()), f"--lr must be positive, got {lr!r}")
+        try: out = {k.strip(): float(x) for k, x in (p.split("=") for p in str(v).split(",") if p.strip())}
+        except ValueError: raise ValueError(f"{name} must be a number or arch=value pairs (matryoshka=1e-3,l1=3e-4), got {v!r}") from None
+    missing = [a for a in archs if a not in out]; extra = [a for a in out if a not in archs]
+    _need(not missing and not extra, f"{name} names {', '.join(extra) or 'no other'} and lacks {', '.join(missing) or 'none'}: give one value per architecture of --archs ({', '.join(archs)})")
+    _need(all(math.isfinite(x) and ok(x) for x in out.values()), f"{name} must be {what}, got {v!r}")
     return out
 
 def synth_model_config(features: int = 16_384, hidden: int = 768):
@@ -335,9 +336,12 @@ SYNTH_OUTPUTS = ("table.csv", "curve.csv", "curve.png", "deciles.csv", "combinat
 
 def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryoshka,l1", samples: int | str = 20_000_000, seeds: int = 3,
                    hinge: str = "both", # "both": plain and hinge instances per seed (paired); "off" or "on": one of them
-                   width: int = 4096, l0: int = 25, lr: str | float = 3e-4, decay: float = 0.0, batch: int = 1024,
-                   w_pair: float | None = None, # the hinge's per-pair weight (default: `pair_weight` of the training rows)
-                   tau: float = 0.3, curve_every: int | str = 2_000_000, curve_rows: int = 16_384, heldout: int = 65_536,
+                   width: int = 4096, l0: int = 25,
+                   lr: str | float | dict = 3e-4, decay: str | float | dict = 0.0, # each one value, or one per architecture ("matryoshka=1e-3,l1=3e-4")
+                   batch: int = 1024,
+                   w_pair: str | float | dict | None = None, # the hinge's per-pair weight (default: `pair_weight` of the training rows), or one per architecture
+                   tau: str | float | dict = 0.3, # the hinge's threshold, or one per architecture
+                   curve_every: int | str = 2_000_000, curve_rows: int = 16_384, heldout: int = 65_536,
                    features: int = 16_384, hidden: int = 768, model_dir: str | Path | None = None, # default: results/synthsaebench/model at full size, else out/model
                    precision: str = "auto", device: str | None = None, checkpoint_every: int = 500, log=print) -> pd.DataFrame:
     "Train `archs` on SynthSAEBench rows drawn by `SynthSampler`, plain and with the hinge, `seeds` seeds; write the table, curves, diagnosis, combinations and SAEs under `out`; returns the table."
@@ -346,29 +350,28 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
     archs_l = [a.strip() for a in str(archs).split(",") if a.strip()]
     _need(bool(archs_l) and all(a in ARCHS for a in archs_l) and len(set(archs_l)) == len(archs_l), f"--archs must be distinct names of {', '.join(ARCHS)}, comma-separated, got {archs!r}")
     samples, curve_every = parse_count(samples), parse_count(curve_every, "--curve-every")
-    lrs = parse_lrs(lr, archs_l)
+    lrs, decays = per_arch(lr, archs_l), per_arch(decay, archs_l, "--decay", lambda x: 0 <= x <= 1, "in [0, 1] (the final fraction of training with a decaying lr)")
+    taus = per_arch(tau, archs_l, "--tau", lambda x: 0 < x < 1, "in (0, 1)")
+    w_pairs = per_arch(w_pair, archs_l, "--w-pair", lambda x: x > 0, "a finite number > 0")
     _need(hinge in ("both", "off", "on"), f"--hinge must be both, off or on, got {hinge!r}")
     _need(samples >= batch, f"--samples ({samples:,}) must be at least one batch ({batch:,})")
     for name, v in (("--seeds", seeds), ("--width", width), ("--batch", batch), ("--curve-rows", curve_rows), ("--heldout", heldout), ("--checkpoint-every", checkpoint_every)): _need(v >= 1, f"{name} must be >= 1, got {v}")
     _need(0 < l0 <= width, f"--l0 must be > 0 and at most --width ({width}), got {l0}")
     _need(curve_rows <= heldout, f"--curve-rows ({curve_rows:,}) must not exceed --heldout ({heldout:,})")
-    _need(0 <= decay <= 1, f"--decay is the final fraction of training with a decaying lr, in [0, 1], got {decay}")
-    _need(0 < tau < 1, f"--tau must lie in (0, 1), got {tau}")
-    _need(w_pair is None or (math.isfinite(w_pair) and w_pair > 0), f"--w-pair must be a finite number > 0, got {w_pair}")
     _need(precision in ("auto", "bf16", "fp32"), f"--precision must be auto, bf16 or fp32, got {precision!r}")
     out, dev = check_out(out), get_device(device)
     if precision == "bf16": check_bf16(dev)
     amp = precision == "bf16" or (precision == "auto" and bf16_units(dev) is not None)
     model_dir = Path(model_dir) if model_dir is not None else Path("results/synthsaebench/model") if (features, hidden) == (16_384, 768) else out / "model"
-    settings = dict(job="synthbench", archs=archs_l, samples=samples, seeds=seeds, hinge=hinge, width=width, l0=l0, lr=lrs, decay=decay, batch=batch,
-                    w_pair=w_pair, tau=tau, curve_every=curve_every, curve_rows=curve_rows, heldout=heldout, features=features, hidden=hidden, precision="bf16" if amp else "fp32")
+    settings = dict(job="synthbench", archs=archs_l, samples=samples, seeds=seeds, hinge=hinge, width=width, l0=l0, lr=lrs, decay=decays, batch=batch,
+                    w_pair=w_pairs, tau=taus, curve_every=curve_every, curve_rows=curve_rows, heldout=heldout, features=features, hidden=hidden, precision="bf16" if amp else "fp32")
     with own_out(out, settings, SYNTH_OUTPUTS) as run:
         run.update(device=str(dev), model_dir=str(model_dir))
-        return _synthbench(out, dev, model_dir, archs_l, samples, seeds, hinge, width, l0, lrs, decay, batch, w_pair, tau, curve_every, curve_rows, heldout,
+        return _synthbench(out, dev, model_dir, archs_l, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,
                            features, hidden, amp, checkpoint_every, run, log, K_SPARSE)
 
 # %% ../nbs/98_cli.ipynb
-def _synthbench(out, dev, model_dir, archs, samples, seeds, hinge, width, l0, lrs, decay, batch, w_pair, tau, curve_every, curve_rows, heldout,
+def _synthbench(out, dev, model_dir, archs, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,
                 features, hidden, amp, checkpoint_every, run, log, K_SPARSE):
     from sae_nb.core import cpu_name
     from sae_nb.sae import SAE, TrainConfig, WallClock, arch_config, train_sae
@@ -381,14 +384,15 @@ def _synthbench(out, dev, model_dir, archs, samples, seeds, hinge, width, l0, lr
     probe = SynthSampler(model, seed=0, device=dev)
     scale = probe.mean_norm_scale()
     held = SampledSource(SynthSampler(model, seed=1_000_003, device=dev), heldout, scale=scale)
-    if w_pair is None:   # notebook 06's weight scaled to this data, measured on rows of a stream training never sees
-        probe.g.manual_seed(2_000_003); w_pair = pair_weight(probe.sample_with_features(20_000)[0].cpu() * scale)
-    run.update(w_pair=w_pair, scale=scale, cpu=cpu_name(), threads=torch.get_num_threads())
+    if None in w_pairs.values():   # notebook 06's weight scaled to this data, measured on rows of a stream training never sees
+        probe.g.manual_seed(2_000_003); w0 = pair_weight(probe.sample_with_features(20_000)[0].cpu() * scale)
+        w_pairs = {a: w0 if w is None else w for a, w in w_pairs.items()}
+    run.update(w_pair=w_pairs, scale=scale, cpu=cpu_name(), threads=torch.get_num_threads())
     variants = {"both": ("plain", "hinge"), "off": ("plain",), "on": ("hinge",)}[hinge]
     inst = [(v, s) for v in variants for s in range(seeds)]
     steps = samples // batch
     log(f"sae-nb synthbench: {features:,} features in d = {hidden}; {', '.join(archs)} at width {width:,}, L0 {l0}; {len(inst)} SAEs each ({', '.join(variants)} × {seeds} seed(s)), "
-        f"{steps * batch:,} samples, {'bf16' if amp else 'fp32'} on {dev}; hinge per-pair weight {w_pair:.4g}, tau {tau}")
+        f"{steps * batch:,} samples, {'bf16' if amp else 'fp32'} on {dev}" + (f"; hinge per-pair weight {', '.join(f'{a} {w:.4g}' for a, w in w_pairs.items())}, tau {', '.join(f'{a} {t:g}' for a, t in taus.items())}" if "hinge" in variants else ""))
     (out / "runs").mkdir(exist_ok=True); (out / "checkpoints").mkdir(exist_ok=True)
     for arch in archs:
         done = out / "runs" / f"{arch}.json"
@@ -396,23 +400,23 @@ def _synthbench(out, dev, model_dir, archs, samples, seeds, hinge, width, l0, lr
         ks = arch in K_SPARSE
         labels = [dict(arch=arch, variant=v, seed=s, hinge=v == "hinge") for v, s in inst]
         sae = SAE(arch_config(arch, hidden, width, l0, n_inst=len(inst), seed=[s for _, s in inst], aux=ks), device=dev)
-        weight = torch.tensor([w_pair * width * (width - 1) if v == "hinge" else 0.0 for v, _ in inst])
-        pen = NeighbourPenalty(weight, k=16, refresh_every=25, tau=tau) if "hinge" in variants else None
-        cfg = TrainConfig(n_steps=steps, batch_size=batch, lr=lrs[arch], lr_decay_frac=decay, resample_every=None if ks else 500, progress=False,
+        weight = torch.tensor([w_pairs[arch] * width * (width - 1) if v == "hinge" else 0.0 for v, _ in inst])
+        pen = NeighbourPenalty(weight, k=16, refresh_every=25, tau=taus[arch]) if "hinge" in variants else None
+        cfg = TrainConfig(n_steps=steps, batch_size=batch, lr=lrs[arch], lr_decay_frac=decays[arch], resample_every=None if ks else 500, progress=False,
                           init_from_data=True, target_l0=None if ks else float(l0), amp=amp)
         ck = out / "checkpoints" / f"{arch}.ck"
         if ck.exists(): log(f"{arch}: resuming from {ck}")
         def write_curve(points, arch=arch): atomic_write(out / "runs" / f"{arch}_curve.csv", pd.DataFrame(points).to_csv(index=False).encode())
         clock = WallClock()
-        curve = Curve(model, held, every=curve_every, scale=scale, rows=(0, curve_rows), tau=tau, labels=labels, on_point=write_curve, clock=clock)
+        curve = Curve(model, held, every=curve_every, scale=scale, rows=(0, curve_rows), tau=taus[arch], labels=labels, on_point=write_curve, clock=clock)
         train_sae(sae, SynthSampler(model, seed=0, device=dev, scale=scale), cfg, extra_loss=pen, checkpoint=ck, checkpoint_every=checkpoint_every, callbacks=[clock, curve])
         secs = clock.seconds()
         log(f"{arch}: trained {steps * batch:,} samples in {secs:.0f}s ({steps * batch / secs:,.0f} samples/s for {len(inst)} SAEs; scoring the curve took another {curve.seconds:.0f}s)")
         rows, combos = [], []
         for i, lab in enumerate(labels):
-            r = dict(lab, samples=steps * batch, train_seconds=round(secs, 1), lr=lrs[arch])
+            r = dict(lab, samples=steps * batch, train_seconds=round(secs, 1), lr=lrs[arch], decay=decays[arch], w_pair=w_pairs[arch] if lab['hinge'] else None, tau=taus[arch])
             r.update(saelens_scores(sae, model, held.features, held.rows, inst=i, scale=scale))
-            r.update(diag_summary(feature_diagnosis(sae, held, inst=i)), pairs_above_tau=pair_share(sae, i, tau))
+            r.update(diag_summary(feature_diagnosis(sae, held, inst=i)), pairs_above_tau=pair_share(sae, i, taus[arch]))
             cl = combination_latents(sae, probe, inst=i)
             r.update(combinations=len(cl), parent_child=int((cl.relation == "parent+child").sum()) if len(cl) else 0)
             combos += [dict(lab, **c) for c in cl.to_dict("records")]

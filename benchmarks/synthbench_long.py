@@ -1,0 +1,66 @@
+"""SynthSAEBench-16k at the field's budget (issue 24): `sae-nb synthbench` with the settings the short sweep chose, recorded.
+
+Settings, read from the sweep's record (`benchmarks/synthsaebench_sweep.py`, `--sweep`): for Matryoshka and L1, the
+learning rate and schedule of their best plain point by MCC, and the hinge weight and tau of their best hinge point;
+BatchTopK and TopK take Matryoshka's, JumpReLU takes L1's. Part 1 (`--archs`, default Matryoshka, L1, BatchTopK):
+`--seeds` seeds each, plain and hinge as paired instances of one batched SAE (same init, same batches). Part 2
+(`--one-seed`, default TopK, JumpReLU): one seed each, plain and hinge. Each part is one `sae-nb synthbench` folder
+under `--work`; a killed run started again with the same command continues where it stopped (finished architectures
+are skipped, the one in training resumes from its checkpoint). `--record` copies what the folders hold so far (the
+finished architectures' rows, every learning curve, the settings) into `benchmarks/recorded/`, so a run that spans
+sessions is recorded as far as it got; `--record-only` copies without training.
+
+    .venv/bin/python benchmarks/synthbench_long.py                      # train (resumes), then record
+    .venv/bin/python benchmarks/synthbench_long.py --record-only        # record how far it got
+"""
+import argparse, json, shutil, sys
+from pathlib import Path
+
+def chosen(sweep: Path) -> dict:
+    "Per swept architecture: lr and decay of the best plain point, w_pair and tau of the best hinge point (by MCC)."
+    rows = [json.loads(l) for l in sweep.read_text().splitlines()]
+    out = {}
+    for arch in ("matryoshka", "l1"):
+        plain = [r for r in rows if r["arch"] == arch and not r["hinge"]]
+        hinge = [r for r in rows if r["arch"] == arch and r["hinge"]]
+        if not plain: raise SystemExit(f"the sweep {sweep} has no plain {arch} point yet: run benchmarks/synthsaebench_sweep.py first")
+        p = max(plain, key=lambda r: r["mcc"]); h = max(hinge, key=lambda r: r["mcc"]) if hinge else None
+        if h is None: raise SystemExit(f"the sweep {sweep} has no hinge {arch} point yet: run benchmarks/synthsaebench_sweep.py --part 2 first")
+        out[arch] = dict(lr=p["lr"], decay=p["decay"], w_pair=h["w_pair"], tau=h["tau"])
+    for arch, like in (("batchtopk", "matryoshka"), ("topk", "matryoshka"), ("jumprelu", "l1")): out[arch] = out[like]
+    return out
+
+def per_arch(settings: dict, archs: list, key: str) -> str: return ",".join(f"{a}={settings[a][key]:g}" for a in archs)
+
+def record(work: Path, dest: Path):
+    "Copy each part's small files (settings, finished rows, curves, combinations, tables, figure) to `dest`."
+    for part in sorted(p for p in work.iterdir() if p.is_dir()) if work.exists() else []:
+        d = dest / part.name; (d / "runs").mkdir(parents=True, exist_ok=True)
+        for f in [*part.glob("*.csv"), *part.glob("*.png"), part / "run.json", *(part / "runs").glob("*")]:
+            if f.is_file(): shutil.copy2(f, d / f.relative_to(part))
+        print(f"recorded {part} -> {d}: {', '.join(sorted(p.name for p in (d / 'runs').iterdir()))}")
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sweep", default="benchmarks/recorded/synthsaebench_sweep_2cpu.jsonl")
+    ap.add_argument("--archs", default="matryoshka,l1,batchtopk"); ap.add_argument("--one-seed", default="topk,jumprelu")
+    ap.add_argument("--samples", default="20M"); ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--work", default="results/synthbench_16k")
+    ap.add_argument("--record", default="benchmarks/recorded/synthbench_16k_2cpu")
+    ap.add_argument("--record-only", action="store_true")
+    a = ap.parse_args(argv)
+    work = Path(a.work)
+    if not a.record_only:
+        from sae_nb.cli import synthbench_job
+        st = chosen(Path(a.sweep))
+        print("settings from the sweep:", json.dumps(st))
+        for archs, seeds, name in ((a.archs, a.seeds, f"seeds{a.seeds}_{a.samples}"), (a.one_seed, 1, f"seeds1_{a.samples}")):
+            archs = [x for x in archs.split(",") if x]
+            if not archs: continue
+            synthbench_job(work / name, ",".join(archs), a.samples, seeds, "both", lr=per_arch(st, archs, "lr"), decay=per_arch(st, archs, "decay"),
+                           w_pair=per_arch(st, archs, "w_pair"), tau=per_arch(st, archs, "tau"))
+            record(work, Path(a.record))
+    record(work, Path(a.record))
+
+if __name__ == "__main__":
+    main()
