@@ -2,7 +2,7 @@
 
 Settings, read from the sweep's record (`benchmarks/synthsaebench_sweep.py`, `--sweep`): for Matryoshka and L1, the
 learning rate and schedule of their best plain point by MCC, and the hinge weight and tau of their best hinge point;
-BatchTopK and TopK take Matryoshka's, JumpReLU takes L1's. Part 1 (`--archs`, default Matryoshka, L1, BatchTopK):
+BatchTopK and TopK take Matryoshka's, JumpReLU takes L1's. Part 1 (`--archs`, default L1, Matryoshka, BatchTopK):
 `--seeds` seeds each, plain and hinge as paired instances of one batched SAE (same init, same batches). Part 2
 (`--one-seed`, default TopK, JumpReLU): one seed each, plain and hinge. Each part is one `sae-nb synthbench` folder
 under `--work`; a killed run started again with the same command continues where it stopped (finished architectures
@@ -43,7 +43,7 @@ def record(work: Path, dest: Path):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sweep", default="benchmarks/recorded/synthsaebench_sweep_2cpu.jsonl")
-    ap.add_argument("--archs", default="matryoshka,l1,batchtopk"); ap.add_argument("--one-seed", default="topk,jumprelu")
+    ap.add_argument("--archs", default="l1,matryoshka,batchtopk"); ap.add_argument("--one-seed", default="topk,jumprelu")
     ap.add_argument("--samples", default="20M"); ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--work", default="results/synthbench_16k")
     ap.add_argument("--record", default="benchmarks/recorded/synthbench_16k_2cpu")

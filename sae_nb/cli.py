@@ -456,6 +456,7 @@ def _synth_outputs(out, archs, run, log, t0):
     log("\nPer variant, mean over seeds (held-out rows):"); log(tab.groupby(["arch", "variant"], sort=False)[show].mean().round(4).to_string())
     if tab.hinge.any() and (~tab.hinge).any():
         log("\nHinge minus plain (beyond: |delta| > 2 x the combined seed std):"); log(hinge_effect(tab).round(4).to_string())
+    if (out / "checkpoints").exists() and not any((out / "checkpoints").iterdir()): (out / "checkpoints").rmdir()
     run.update(seconds=round(time.time() - t0, 1))
     log(f"\nwrote {', '.join(sorted(p.name for p in out.iterdir() if not p.name.startswith('.')))} to {out} in {time.time() - t0:.0f}s")
     return tab.drop(columns="trainer")

@@ -93,7 +93,7 @@ class Features:
         "Rows i..j as a sparse COO tensor (j - i, n_features)."
         a, b = int(self.crow[i]), int(self.crow[j])
         r = torch.repeat_interleave(torch.arange(j - i), (self.crow[i + 1:j + 1] - self.crow[i:j]))
-        return torch.sparse_coo_tensor(torch.stack([r, self.col[a:b]]), self.val[a:b], (j - i, self.n_features)).coalesce()
+        return torch.sparse_coo_tensor(torch.stack([r, self.col[a:b]]), self.val[a:b], (j - i, self.n_features), check_invariants=False).coalesce()   # built from a valid CSR: no check needed (and no warning)
 
     @classmethod
     def from_blocks(cls, blocks: list, n_features: int):

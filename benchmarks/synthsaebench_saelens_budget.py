@@ -1,0 +1,80 @@
+"""SAELens's own trainer on SynthSAEBench-16k at the long runs' budget: `SyntheticSAERunner`, fed by sae_nb's sampler, side by side with `sae-nb synthbench`.
+
+SAELens's runner draws its rows with SAELens's sampler (about 1,800 rows/s on 2 cores: 20M samples would take three
+hours of sampling alone), so its activation generator is replaced by `SynthSampler(model, seed=0)`, the stream sae_nb's
+long runs train on (notebook 07b shows the two samplers draw the same distribution); its trainer, SAE classes, loss,
+initialisation and dead-latent handling are SAELens's own. Two recipes: `--window default` (SAELens's
+`dead_feature_window` 1,000 and `feature_sampling_window` 2,000 steps, as the paper ran at 200M samples) and
+`--window scaled` (both scaled by samples / 200M, so a dead latent is declared after the same share of training).
+Matryoshka BatchTopK takes the prefixes sae_nb's Matryoshka uses (width/32, /8, /2, width). Scored as the long runs
+are, on the same 65,536 held-out rows: SAELens's `eval_sae_on_synthetic_data` and the per-feature diagnosis. One JSON
+line per run in `--out`; a run already there is skipped. Not resumable (SAELens's runner does not resume): a run must
+finish in one go.
+
+    .venv/bin/python benchmarks/synthsaebench_saelens_budget.py --arch matryoshka --samples 20M --window default
+    .venv/bin/python benchmarks/synthsaebench_saelens_budget.py --features 1024 --hidden 64 --width 128 --l0 8 --samples 200k --heldout 8192 --out /tmp/sl.jsonl --model-dir /tmp/slm   # smoke
+"""
+import argparse, contextlib, io, json, sys, tempfile, time
+from pathlib import Path
+import torch
+
+class SamplerFeed:
+    "Stands in for a SyntheticModel's ActivationGenerator: each call draws `batch_size` rows' true feature activations (sparse) from a SynthSampler."
+    def __init__(self, sampler): self.s = sampler
+    def sample(self, batch_size: int): return self.s.sample_features(batch_size).rows(0, batch_size)
+    __call__ = sample
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--arch", default="matryoshka", choices=["matryoshka", "batchtopk"]); ap.add_argument("--window", default="default", choices=["default", "scaled"])
+    ap.add_argument("--samples", default="20M"); ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--width", type=int, default=4096); ap.add_argument("--l0", type=int, default=25); ap.add_argument("--lr", type=float, default=3e-4); ap.add_argument("--batch", type=int, default=1024)
+    ap.add_argument("--heldout", type=int, default=65_536); ap.add_argument("--features", type=int, default=16_384); ap.add_argument("--hidden", type=int, default=768)
+    ap.add_argument("--model-dir", default=None)
+    ap.add_argument("--out", default="benchmarks/recorded/synthsaebench_saelens_budget_2cpu.jsonl")
+    a = ap.parse_args(argv)
+    from sae_lens import BatchTopKTrainingSAEConfig, MatryoshkaBatchTopKTrainingSAEConfig, LoggingConfig
+    from sae_lens.synthetic import SyntheticSAERunner, SyntheticSAERunnerConfig
+    from types import SimpleNamespace
+    from sae_nb.cli import parse_count, synth_model_config
+    from sae_nb.core import cpu_name
+    from sae_nb.llm import load_saelens
+    from sae_nb.sae import matryoshka_prefixes
+    from sae_nb.synthbench import load_or_build, saelens_scores, feature_diagnosis, diag_summary
+    from sae_nb.sampler import SynthSampler, SampledSource
+    samples = parse_count(a.samples); steps = samples // a.batch
+    name = f"saelens_{a.arch}_{a.window}_w{a.width}_l0{a.l0}_n{steps * a.batch}_lr{a.lr:g}_seed{a.seed}"
+    if Path(a.out).exists() and any(json.loads(l).get("run") == name for l in Path(a.out).read_text().splitlines()):
+        print(f"# {name} is already in {a.out}"); return
+    model_dir = a.model_dir or ("results/synthsaebench/model" if (a.features, a.hidden) == (16_384, 768) else None)
+    if model_dir is None: raise SystemExit("--model-dir is needed for a model of another size")
+    model = load_or_build(model_dir, synth_model_config(a.features, a.hidden))
+    probe = SynthSampler(model, seed=0); scale = probe.mean_norm_scale()
+    held = SampledSource(SynthSampler(model, seed=1_000_003), a.heldout, scale=scale)   # the long runs' held-out rows
+    m = a.width
+    sae_cfg = (BatchTopKTrainingSAEConfig(d_in=model.cfg.hidden_dim, d_sae=m, k=a.l0) if a.arch == "batchtopk" else
+               MatryoshkaBatchTopKTrainingSAEConfig(d_in=model.cfg.hidden_dim, d_sae=m, k=a.l0, matryoshka_widths=matryoshka_prefixes(m)))
+    f = samples / 200e6 if a.window == "scaled" else 1.0
+    windows = dict(dead_feature_window=max(1, round(1000 * f)), feature_sampling_window=max(1, round(2000 * f)))
+    rc = SyntheticSAERunnerConfig(synthetic_model=str(model_dir), sae=sae_cfg, training_samples=steps * a.batch, batch_size=a.batch, lr=a.lr, device="cpu",
+                                  output_path=None, checkpoint_path=None, eval_samples=0, run_final_eval=False, logger=LoggingConfig(log_to_wandb=False), **windows)
+    torch.manual_seed(1000 + a.seed)
+    feed = SimpleNamespace(cfg=model.cfg, feature_dict=model.feature_dict, activation_generator=SamplerFeed(SynthSampler(model, seed=0)))
+    t = time.perf_counter()
+    with contextlib.redirect_stderr(io.StringIO()):
+        res = SyntheticSAERunner(rc, override_synthetic_model=feed).run()
+    secs = time.perf_counter() - t
+    r = saelens_scores(res.sae, model, held.features, held.rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        res.sae.save_inference_model(tmp)
+        ours, _ = load_saelens(tmp)
+    held.scale = 1.0   # SAELens's SAE reads raw rows
+    r.update(diag_summary(feature_diagnosis(ours, held)))
+    row = dict(run=name, trainer="SAELens", arch=a.arch, window=a.window, **windows, seed=a.seed, samples=steps * a.batch, width=m, l0_target=a.l0, lr=a.lr, batch=a.batch,
+               train_seconds=round(secs, 1), samples_per_s=round(steps * a.batch / secs), heldout=a.heldout, cpu=cpu_name(), threads=torch.get_num_threads(), torch=torch.__version__, **r)
+    print(json.dumps({k: v for k, v in row.items() if not k.startswith("decile")}), flush=True)
+    with open(a.out, "a") as out: out.write(json.dumps(row) + "\n")
+    print(f"# done; reproduce: .venv/bin/python benchmarks/synthsaebench_saelens_budget.py {' '.join(sys.argv[1:] if argv is None else argv)}", flush=True)
+
+if __name__ == "__main__":
+    main()
