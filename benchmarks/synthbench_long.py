@@ -16,18 +16,20 @@ sessions is recorded as far as it got; `--record-only` copies without training.
 import argparse, json, shutil, sys
 from pathlib import Path
 
-def chosen(sweep: Path) -> dict:
-    "Per swept architecture: lr and decay of the best plain point, w_pair and tau of the best hinge point (by MCC)."
+def chosen(sweep: Path, require: bool = True) -> dict:
+    "Per swept architecture: lr and decay of the best plain point, w_pair and tau of the best hinge point (by MCC); with `require=False`, only the architectures whose sweep has both."
     rows = [json.loads(l) for l in sweep.read_text().splitlines()]
     out = {}
     for arch in ("matryoshka", "l1"):
         plain = [r for r in rows if r["arch"] == arch and not r["hinge"]]
         hinge = [r for r in rows if r["arch"] == arch and r["hinge"]]
-        if not plain: raise SystemExit(f"the sweep {sweep} has no plain {arch} point yet: run benchmarks/synthsaebench_sweep.py first")
-        p = max(plain, key=lambda r: r["mcc"]); h = max(hinge, key=lambda r: r["mcc"]) if hinge else None
-        if h is None: raise SystemExit(f"the sweep {sweep} has no hinge {arch} point yet: run benchmarks/synthsaebench_sweep.py --part 2 first")
+        if not (plain and hinge):
+            if require: raise SystemExit(f"the sweep {sweep} has no {'plain' if not plain else 'hinge'} {arch} point yet: run benchmarks/synthsaebench_sweep.py first")
+            continue
+        p, h = max(plain, key=lambda r: r["mcc"]), max(hinge, key=lambda r: r["mcc"])
         out[arch] = dict(lr=p["lr"], decay=p["decay"], w_pair=h["w_pair"], tau=h["tau"])
-    for arch, like in (("batchtopk", "matryoshka"), ("topk", "matryoshka"), ("jumprelu", "l1")): out[arch] = out[like]
+    for arch, like in (("batchtopk", "matryoshka"), ("topk", "matryoshka"), ("jumprelu", "l1")):
+        if like in out: out[arch] = out[like]
     return out
 
 def per_arch(settings: dict, archs: list, key: str) -> str: return ",".join(f"{a}={settings[a][key]:g}" for a in archs)
