@@ -141,7 +141,8 @@ class NeighbourPenalty(Callback):
     def refresh(self, W_dec: Tensor, cause: str = "interval"):
         "Recompute the lists; log the stale lists' recall of pairs above τ (unless `cause` is a resampling, which replaces rows outright) and the saturated fraction."
         t0 = time.perf_counter()
-        idx, val = neighbour_lists(W_dec, self.k, self.tile, self.proj_dim, generator=self.g, scan_dtype=self.scan_dtype)
+        act = self._active(W_dec.shape[0] if W_dec.ndim == 3 else 1)
+        idx, val = neighbour_lists(W_dec if act is None else W_dec[act], self.k, self.tile, self.proj_dim, generator=self.g, scan_dtype=self.scan_dtype)
         secs = time.perf_counter() - t0
         above = val > self.tau
         rec = mass = float("nan")
@@ -157,6 +158,12 @@ class NeighbourPenalty(Callback):
             grown = math.ceil(self.refresh_every * 1.25)
             self.refresh_every = max(self.min_every, self.refresh_every // 2) if rec < self.target_recall else min(self.max_every, grown)
         self.next_refresh = self.calls + self.refresh_every
+
+    def _active(self, n_inst: int) -> Tensor | None:
+        "The instances with a non-zero weight, or None when every instance has one: an instance weighted 0 (the plain twin in a paired run) gets no lists and no penalty."
+        w = torch.as_tensor(self.weight)
+        if w.ndim == 0 or bool((w != 0).all()): return None
+        return (w.reshape(-1).expand(n_inst) != 0).nonzero()[:, 0]
 
     def state_dict(self) -> dict:
         "What a checkpoint needs to resume to the same result (`train_sae(..., checkpoint=...)` saves it)."
@@ -176,10 +183,18 @@ def after_resample(self, tr, dead: Tensor):
 
 @patch_to(NeighbourPenalty)
 def __call__(self, sae) -> Tensor:
+    act = self._active(sae.cfg.n_inst)
+    if act is not None and self.idx is not None and len(self.idx) != len(act):   # lists of every instance, from a checkpoint of an older sae_nb
+        self.idx = self.idx[act.to(self.idx.device)]; self.pattern = pair_pattern(self.idx)
     if self.calls >= self.next_refresh: self.refresh(sae.W_dec)
     self.calls += 1
     w = torch.as_tensor(self.weight, dtype=sae.W_dec.dtype, device=sae.device)
-    return w * list_penalty(sae.W_dec, self.pattern, self.form, self.p, self.tau, normalize=sae.cfg.decoder_norm != "unit")
+    norm = sae.cfg.decoder_norm != "unit"
+    with torch.autocast(sae.device.type, enabled=False):   # the sparse kernels: faster in fp32 than under bf16 autocast on CPU, and exact
+        if act is None: return w * list_penalty(sae.W_dec, self.pattern, self.form, self.p, self.tau, normalize=norm)
+        act = act.to(sae.device)
+        out = torch.zeros(sae.cfg.n_inst, dtype=sae.W_dec.dtype, device=sae.device)
+        return out.index_put((act,), w.expand(sae.cfg.n_inst)[act] * list_penalty(sae.W_dec[act], self.pattern, self.form, self.p, self.tau, normalize=norm))
 
 # %% ../nbs/07_neighbours.ipynb
 class FrozenBatch(Callback):
