@@ -183,18 +183,19 @@ def after_resample(self, tr, dead: Tensor):
 
 @patch_to(NeighbourPenalty)
 def __call__(self, sae) -> Tensor:
-    act = self._active(sae.cfg.n_inst)
+    n = sae.W_dec.shape[0]
+    act = self._active(n)
     if act is not None and self.idx is not None and len(self.idx) != len(act):   # lists of every instance, from a checkpoint of an older sae_nb
         self.idx = self.idx[act.to(self.idx.device)]; self.pattern = pair_pattern(self.idx)
     if self.calls >= self.next_refresh: self.refresh(sae.W_dec)
     self.calls += 1
     w = torch.as_tensor(self.weight, dtype=sae.W_dec.dtype, device=sae.device)
     norm = sae.cfg.decoder_norm != "unit"
-    with torch.autocast(sae.device.type, enabled=False):   # the sparse kernels: faster in fp32 than under bf16 autocast on CPU, and exact
+    with torch.autocast(sae.W_dec.device.type, enabled=False):   # the sparse kernels: faster in fp32 than under bf16 autocast on CPU, and exact
         if act is None: return w * list_penalty(sae.W_dec, self.pattern, self.form, self.p, self.tau, normalize=norm)
         act = act.to(sae.device)
-        out = torch.zeros(sae.cfg.n_inst, dtype=sae.W_dec.dtype, device=sae.device)
-        return out.index_put((act,), w.expand(sae.cfg.n_inst)[act] * list_penalty(sae.W_dec[act], self.pattern, self.form, self.p, self.tau, normalize=norm))
+        out = torch.zeros(n, dtype=sae.W_dec.dtype, device=sae.device)
+        return out.index_put((act,), w.expand(n)[act] * list_penalty(sae.W_dec[act], self.pattern, self.form, self.p, self.tau, normalize=norm))
 
 # %% ../nbs/07_neighbours.ipynb
 class FrozenBatch(Callback):
