@@ -330,18 +330,20 @@ def test_text_sources_refuse_binary_and_non_utf8_files(tmp_path):
 
 
 def test_sae_lens_stays_optional():
-    "Issue 15: SynthSAEBench needs sae-lens (the bench extra), but the core install does not: every module imports without it, and sae-lens is not a core dependency."
+    "Issue 15: SynthSAEBench needs sae-lens (the bench extra), but the core install does not: every module imports without it (but the SAELens plugin, which says how to install SAELens), and sae-lens is not a core dependency."
     import subprocess, sys, tomllib
     code = ("import sys, importlib, pkgutil; sys.modules['sae_lens'] = None; sys.modules['sparsify'] = None\n"
             "import sae_nb\n"
             "for m in pkgutil.iter_modules(sae_nb.__path__):\n"
-            "    if m.name != 'widgets': importlib.import_module('sae_nb.' + m.name)\n"
+            "    if m.name not in ('widgets', 'saelens_hinge'): importlib.import_module('sae_nb.' + m.name)\n"
+            "try: import sae_nb.saelens_hinge\n"
+            "except ImportError as e: print('plugin', e)\n"
             "from sae_nb.synthbench import load_or_build\n"
             "try: load_or_build('/nonexistent')\n"
             "except ImportError as e: print('needs', e)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert "needs" in r.stdout
+    assert "needs" in r.stdout and "plugin sae_nb.saelens_hinge plugs into SAELens" in r.stdout and 'pip install -e ".[bench]"' in r.stdout, r.stdout
     root = Path(__file__).resolve().parents[1]
     deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
     assert not any(d.lower().startswith(("sae-lens", "sae_lens", "eai-sparsify")) for d in deps), deps
