@@ -394,6 +394,10 @@ def _synthbench(out, dev, model_dir, archs, samples, seeds, hinge, width, l0, lr
     log(f"sae-nb synthbench: {features:,} features in d = {hidden}; {', '.join(archs)} at width {width:,}, L0 {l0}; {len(inst)} SAEs each ({', '.join(variants)} × {seeds} seed(s)), "
         f"{steps * batch:,} samples, {'bf16' if amp else 'fp32'} on {dev}" + (f"; hinge per-pair weight {', '.join(f'{a} {w:.4g}' for a, w in w_pairs.items())}, tau {', '.join(f'{a} {t:g}' for a, t in taus.items())}" if "hinge" in variants else ""))
     (out / "runs").mkdir(exist_ok=True); (out / "checkpoints").mkdir(exist_ok=True)
+    starts = out / "runs" / "machine.json"   # every start of the job (a resumed run may move machines): where its training seconds were spent
+    prev = json.loads(starts.read_text()) if starts.exists() else []
+    atomic_write(starts, json.dumps(prev + [dict(started=time.strftime("%Y-%m-%d %H:%M:%S"), cpu=cpu_name(), threads=torch.get_num_threads(), torch=torch.__version__,
+                                                 device=str(dev), precision="bf16" if amp else "fp32")], indent=1).encode())
     for arch in archs:
         done = out / "runs" / f"{arch}.json"
         if done.exists(): log(f"{arch}: finished earlier ({done})"); continue
