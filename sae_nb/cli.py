@@ -346,7 +346,6 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
                    precision: str = "auto", device: str | None = None, checkpoint_every: int = 500, log=print) -> pd.DataFrame:
     "Train `archs` on SynthSAEBench rows drawn by `SynthSampler`, plain and with the hinge, `seeds` seeds; write the table, curves, diagnosis, combinations and SAEs under `out`; returns the table."
     matplotlib.use("Agg")
-    from sae_nb.sae import K_SPARSE
     archs_l = [a.strip() for a in str(archs).split(",") if a.strip()]
     _need(bool(archs_l) and all(a in ARCHS for a in archs_l) and len(set(archs_l)) == len(archs_l), f"--archs must be distinct names of {', '.join(ARCHS)}, comma-separated, got {archs!r}")
     samples, curve_every = parse_count(samples), parse_count(curve_every, "--curve-every")
@@ -368,13 +367,13 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
     with own_out(out, settings, SYNTH_OUTPUTS) as run:
         run.update(device=str(dev), model_dir=str(model_dir))
         return _synthbench(out, dev, model_dir, archs_l, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,
-                           features, hidden, amp, checkpoint_every, run, log, K_SPARSE)
+                           features, hidden, amp, checkpoint_every, run, log)
 
 # %% ../nbs/98_cli.ipynb
 def _synthbench(out, dev, model_dir, archs, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,
-                features, hidden, amp, checkpoint_every, run, log, K_SPARSE):
+                features, hidden, amp, checkpoint_every, run, log):
     from sae_nb.core import cpu_name
-    from sae_nb.sae import SAE, TrainConfig, WallClock, arch_config, train_sae
+    from sae_nb.sae import K_SPARSE, SAE, TrainConfig, WallClock, arch_config, train_sae
     from sae_nb.neighbours import NeighbourPenalty
     from sae_nb.synthbench import load_or_build, saelens_scores, feature_diagnosis, diag_summary, pair_weight
     from sae_nb.sampler import SynthSampler, SampledSource, Curve, combination_latents, pair_share
@@ -422,7 +421,7 @@ def _synthbench(out, dev, model_dir, archs, samples, seeds, hinge, width, l0, lr
             r.update(saelens_scores(sae, model, held.features, held.rows, inst=i, scale=scale))
             r.update(diag_summary(feature_diagnosis(sae, held, inst=i)), pairs_above_tau=pair_share(sae, i, taus[arch]))
             cl = combination_latents(sae, probe, inst=i)
-            r.update(combinations=len(cl), parent_child=int((cl.relation == "parent+child").sum()) if len(cl) else 0)
+            r.update(combinations=len(cl), parent_child=int((cl.relation == "parent+child").sum()))
             combos += [dict(lab, **c) for c in cl.to_dict("records")]
             save_saelens(sae, out / "saes" / f"{arch}_{lab['variant']}_seed{lab['seed']}", inst=i, scale=scale)
             rows.append(r)
@@ -438,6 +437,7 @@ def _synth_outputs(out, archs, run, log, t0):
     "table.csv, curve.csv, deciles.csv, combinations.csv and curve.png from the finished architectures' files under out/runs."
     import matplotlib.pyplot as plt
     from sae_nb.synthbench import hinge_effect, STATUSES
+    from sae_nb.sampler import plot_curve
     rows = [r for a in archs for r in json.loads((out / "runs" / f"{a}.json").read_text())]
     tab = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("decile")} for r in rows]).assign(trainer="sae_nb")
     tab.drop(columns="trainer").to_csv(out / "table.csv", index=False)
@@ -447,15 +447,7 @@ def _synth_outputs(out, archs, run, log, t0):
     pd.concat([pd.read_csv(out / "runs" / f"{a}_combinations.csv") for a in archs]).to_csv(out / "combinations.csv", index=False)
     curve = pd.concat([pd.read_csv(out / "runs" / f"{a}_curve.csv") for a in archs])
     curve.to_csv(out / "curve.csv", index=False)
-    cols = ["mcc", "f1", "ev", "dead", "pairs_above_tau"]
-    fig, axs = plt.subplots(1, len(cols), figsize=(3.4 * len(cols), 3.2))
-    for (arch, variant), g in curve.groupby(["arch", "variant"], sort=False):
-        st = g.groupby("samples")[cols].agg(["mean", "min", "max"])
-        for ax, c in zip(axs, cols):
-            line, = ax.plot(st.index, st[(c, "mean")], "-" if variant == "plain" else "--", marker=".", label=f"{arch} {variant}")
-            ax.fill_between(st.index, st[(c, "min")], st[(c, "max")], color=line.get_color(), alpha=0.15)
-    for ax, c in zip(axs, cols): ax.set_title(c); ax.set_xlabel("training samples")
-    axs[0].legend(fontsize=7); fig.tight_layout(); fig.savefig(out / "curve.png", dpi=120); plt.close(fig)
+    fig = plot_curve(curve); fig.savefig(out / "curve.png", dpi=120); plt.close(fig)
     show = ["mcc", "f1", "ev", "l0", "dead", "recovered", "rare_recovered", "combinations", "parent_child", "pairs_above_tau"]
     log("\nPer variant, mean over seeds (held-out rows):"); log(tab.groupby(["arch", "variant"], sort=False)[show].mean().round(4).to_string())
     if tab.hinge.any() and (~tab.hinge).any():

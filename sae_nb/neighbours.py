@@ -185,8 +185,6 @@ def after_resample(self, tr, dead: Tensor):
 def __call__(self, sae) -> Tensor:
     n = sae.W_dec.shape[0]
     act = self._active(n)
-    if act is not None and self.idx is not None and len(self.idx) != len(act):   # lists of every instance, from a checkpoint of an older sae_nb
-        self.idx = self.idx[act.to(self.idx.device)]; self.pattern = pair_pattern(self.idx)
     if self.calls >= self.next_refresh: self.refresh(sae.W_dec)
     self.calls += 1
     w = torch.as_tensor(self.weight, dtype=sae.W_dec.dtype, device=sae.device)

@@ -11,11 +11,11 @@ from torch import Tensor
 from . import core
 from .core import get_device
 from .sae import Callback
-from .synthbench import Features, StoredSource, _synthetic
+from .synthbench import Features, StoredSource, _synthetic, saelens_scores
 
 # %% auto 0
-__all__ = ['saelens_features', 'SynthSampler', 'hierarchy_violations', 'compare_features', 'SampledSource', 'pair_share', 'Curve',
-           'combination_latents']
+__all__ = ['CURVE_COLS', 'saelens_features', 'SynthSampler', 'hierarchy_violations', 'compare_features', 'SampledSource',
+           'pair_share', 'Curve', 'plot_curve', 'combination_latents']
 
 # %% ../nbs/07b_sampler.ipynb
 @torch.no_grad()
@@ -352,7 +352,6 @@ class Curve(Callback):
     def after_step(self, tr):
         b = tr.cfg.batch_size; n = (tr.step + 1) * b
         if n // self.every == (n - b) // self.every and tr.step != tr.cfg.n_steps - 1: return
-        from sae_nb.synthbench import saelens_scores
         t0 = time.perf_counter()
         for i in range(tr.sae.cfg.n_inst):
             s = saelens_scores(tr.sae, self.model, self.held.features, self.rows, inst=i, scale=self.scale)
@@ -364,6 +363,21 @@ class Curve(Callback):
 
     def state_dict(self) -> dict: return dict(points=list(self.points), seconds=self.seconds)
     def load_state_dict(self, s: dict): self.points, self.seconds = list(s["points"]), s["seconds"]
+
+CURVE_COLS = ("mcc", "f1", "ev", "dead", "pairs_above_tau")
+
+def plot_curve(points, cols=CURVE_COLS):
+    "A `Curve`'s points (a DataFrame with `arch` and `variant` labels) as one panel per metric: mean over seeds against training samples, plain solid and hinge dashed, the range over seeds shaded."
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, len(cols), figsize=(3.3 * len(cols), 3.2))
+    for (arch, variant), g in points.groupby(["arch", "variant"], sort=False):
+        s = g.groupby("samples")[list(cols)].agg(["mean", "min", "max"])
+        for ax, c in zip(axs, cols):
+            line, = ax.plot(s.index / 1e6, s[(c, "mean")], "-" if variant == "plain" else "--", marker=".", label=f"{arch} {variant}")
+            ax.fill_between(s.index / 1e6, s[(c, "min")], s[(c, "max")], color=line.get_color(), alpha=0.15)
+    for ax, c in zip(axs, cols): ax.set(title=c, xlabel="training samples (M)")
+    axs[0].legend(fontsize=7); fig.tight_layout()
+    return fig
 
 # %% ../nbs/07b_sampler.ipynb
 def _ancestors(parent: Tensor, f: int) -> set[int]:
