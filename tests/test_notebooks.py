@@ -43,8 +43,9 @@ def _printed_text() -> str:
                 for k in ("text/plain", "text/markdown", "text/html"):
                     v = o.get("data", {}).get(k, "")
                     out.append("".join(v) if isinstance(v, list) else v)
-    for f in sorted((ROOT / "benchmarks" / "recorded").iterdir()): out.append(f.read_text(errors="replace"))
-    for f in sorted((ROOT / "nbs" / "recorded").glob("*")): out.append(f.read_text(errors="replace"))
+    for d in (ROOT / "benchmarks" / "recorded", ROOT / "nbs" / "recorded"):
+        for f in sorted(d.rglob("*")):
+            if f.is_file() and f.suffix != ".png": out.append(f.read_text(errors="replace"))
     return "\n".join(out).replace(",", "")
 
 
