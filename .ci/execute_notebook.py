@@ -30,7 +30,7 @@ def main():
     ap.add_argument("notebooks", nargs="+"); ap.add_argument("--flags", nargs="*", default=[])
     a = ap.parse_args()
     for p in (Path(n).resolve() for n in a.notebooks):
-        nb, sh, here = read_nb(p), CaptureShell(), os.getcwd()
+        nb, sh, here = read_nb(p), CaptureShell(mpl_format="png"), os.getcwd()   # 1x PNGs: retina ones made the notebooks twice the size
         sh._fname = p; sh.set_path(p.parent.resolve())
         os.chdir(p.parent)  # as nbdev_test does: paths in a notebook are relative to its folder
         n = 0

@@ -6,13 +6,18 @@
 from __future__ import annotations
 import time
 import ipywidgets as W
+import torch
 import matplotlib.pyplot as plt
 from IPython.display import display
 from .toy import run_toy, plot_decoder
 from .metrics import label_latents
 from .ortho import FORMS, ortho_loss
 
-def toy_panel(n_seeds: int = 4, n_steps: int = 1000, batch_size: int = 512, device: str | None = "cpu", show: bool = True):
+def toy_panel(n_seeds: int = 4,
+              n_steps: int = 400, lr: float = 2e-2, # a short, fast run: measured below to give 04's 3000-step outcomes (lr 3e-3) over 96 seeds
+              batch_size: int = 512, device: str | None = "cpu", show: bool = True,
+              threads: int | None = 1, # torch threads while retraining; None leaves torch's own setting
+             ):
     "Sliders for the toy (L1 weight, f3 rate, width, proportion jitter, seed, orthogonality penalty weight/form/τ/p); each change retrains `n_seeds` SAEs and redraws."
     l1 = W.FloatLogSlider(value=0.2, base=10, min=-2, max=0, step=0.1, description="L1 weight", continuous_update=False)
     p3 = W.FloatLogSlider(value=0.005, base=10, min=-3, max=-1, step=0.1, description="p3", continuous_update=False)
@@ -25,10 +30,14 @@ def toy_panel(n_seeds: int = 4, n_steps: int = 1000, batch_size: int = 512, devi
     p = W.IntSlider(value=2, min=1, max=4, description="p (pow/hinge)", continuous_update=False)
     out, status = W.Output(), W.HTML()
     def update(*_):
-        t0 = time.perf_counter()
-        res, sae, fm, _ = run_toy([l1.value], [p3.value], range(seed.value, seed.value + n_seeds), width=width.value,
-                                  jitter=jitter.value, n_steps=n_steps, batch_size=batch_size, device=device,
-                                  extra_loss=ortho_loss(ortho_w.value, form.value, p.value, tau.value, n_chunks=1) if ortho_w.value > 0 and width.value >= 2 else None)
+        t0, before = time.perf_counter(), torch.get_num_threads()
+        # toy tensors are too small to split between threads: a second one only waits for the core the browser draws on
+        # (benchmarks/recorded/widget_latency_2cpu.txt times both)
+        if threads: torch.set_num_threads(threads)
+        try: res, sae, fm, _ = run_toy([l1.value], [p3.value], range(seed.value, seed.value + n_seeds), width=width.value,
+                                       jitter=jitter.value, n_steps=n_steps, lr=lr, resample_every=max(1, n_steps // 6), batch_size=batch_size, device=device,
+                                       extra_loss=ortho_loss(ortho_w.value, form.value, p.value, tau.value, n_chunks=1) if ortho_w.value > 0 and width.value >= 2 else None)
+        finally: torch.set_num_threads(before)
         dt = time.perf_counter() - t0
         labels = label_latents(sae, fm)
         with out:
