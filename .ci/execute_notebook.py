@@ -6,6 +6,9 @@ Cells flagged `#| slow` or `#| cuda` (and `#| eval: false`) are not run: they ke
 line of text, not as widget state (a stale copy of a live panel). Run `nbdev_clean` afterwards.
 
     .venv/bin/python .ci/execute_notebook.py nbs/06_ortho.ipynb [more.ipynb ...] [--flags slow]
+
+`--only 12 14` runs just those cells (0-based indices) in a fresh kernel and saves their outputs, for cells that stand on
+their own (a figure read from a recorded file); every other cell keeps its saved output.
 """
 import argparse, os, re, sys
 from pathlib import Path
@@ -28,13 +31,15 @@ def flags(cell) -> set:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebooks", nargs="+"); ap.add_argument("--flags", nargs="*", default=[])
+    ap.add_argument("--only", nargs="*", type=int, default=None, help="run only these cells (0-based), each self-contained")
     a = ap.parse_args()
     for p in (Path(n).resolve() for n in a.notebooks):
         nb, sh, here = read_nb(p), CaptureShell(mpl_format="png"), os.getcwd()   # 1x PNGs: retina ones made the notebooks twice the size
         sh._fname = p; sh.set_path(p.parent.resolve())
         os.chdir(p.parent)  # as nbdev_test does: paths in a notebook are relative to its folder
         n = 0
-        for cell in nb.cells:
+        for i, cell in enumerate(nb.cells):
+            if a.only is not None and i not in a.only: continue
             if cell.cell_type != "code" or (flags(cell) - set(a.flags)): continue
             sh.cell(cell); n += 1
             if sh.exc: sys.exit(f"{p}: cell failed:\n{cell.source[:500]}\n{sh.exc!r}")

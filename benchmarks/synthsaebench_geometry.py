@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 def main(argv=None):
-    from sae_nb.core import load_checkpoint, unit_norm
+    from sae_nb.core import load_checkpoint
+    from sae_nb.metrics import decoder_geometry
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", default="results/synthsaebench"); ap.add_argument("--tau", type=float, default=0.3)
     ap.add_argument("--out", default="benchmarks/recorded/synthsaebench_geometry.csv")
@@ -22,9 +23,9 @@ def main(argv=None):
         W = ck["sae"]["W_dec"].float()
         log = (ck["states"].get("extra_loss") or {}).get("log") or []
         for i in range(W.shape[0]):
-            U = unit_norm(W[i]); C = (U @ U.T).abs().fill_diagonal_(0)
+            geo = decoder_geometry(W[i], tau=a.tau)
             rows.append(dict(checkpoint=f.name, variant="sae_nb " + f.name.split("_w")[0][len("sae_nb_"):].replace("__", " + ").replace("_", " "), inst=i, step=ck["step"] + 1,
-                             nn_cos=float(C.amax(1).mean()), pairs_above_tau=int((C > a.tau).sum() // 2),
+                             nn_cos=float(geo.nn_cos.mean()), pairs_above_tau=geo.pairs_above_tau,
                              listed_above_tau_first=log[0]["pairs_above_tau"] if log else None, listed_above_tau_last=log[-1]["pairs_above_tau"] if log else None))
     df = pd.DataFrame(rows)
     df.to_csv(a.out, index=False)

@@ -1,7 +1,8 @@
 """How long a live panel takes from a key on a slider to the redrawn plot, in a real browser: JupyterLab on 127.0.0.1
 and headless Debian Chromium driven by Playwright (tests/browser.py), on this machine's cores, server, kernel and
-browser together. The median over `--changes` key presses on the toy panel's seed slider (nbs/04a_widgets), once
-with the panel's default of one torch thread while it retrains and once with torch's own thread count.
+browser together. The median over `--changes` key presses: on the toy panel's seed slider (nbs/04a_widgets), once with
+the panel's default of one torch thread while it retrains and once with torch's own thread count; and on the penalty
+panel's τ slider (shown in nbs/06_ortho).
 
     .venv/bin/python benchmarks/widget_latency.py --changes 8 > benchmarks/recorded/widget_latency_2cpu.txt
 """
@@ -10,23 +11,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
-def toy_notebook(threads) -> dict:
+def panel_notebook(panel: str, threads) -> dict:
     from browser import code_notebook
-    return code_notebook("import torch\nfrom sae_nb.widgets import toy_panel", f"live = toy_panel(threads={threads!r})")
+    return code_notebook(f"import torch\nfrom sae_nb.widgets import {panel}", f"live = {panel}(threads={threads!r})")
 
 
-def measure(threads, changes: int) -> tuple[list[float], list[float]]:
+def measure(panel: str, slider: str, threads, changes: int) -> tuple[list[float], list[float]]:
     "Seconds from key to redraw, and the retrain's own seconds as the panel's status line reports them."
     from browser import jupyterlab, browser_page, move_slider, notebook_copy, open_and_run_all, wait_idle
     with tempfile.TemporaryDirectory() as d:
-        nb = notebook_copy(Path(d), toy_notebook(threads), "toy.ipynb")
+        nb = notebook_copy(Path(d), panel_notebook(panel, threads), "panel.ipynb")
         with jupyterlab(Path(d)) as url, browser_page() as page:
             open_and_run_all(page, url, nb)
             page.wait_for_selector(".widget-html-content:has-text('retrained')", timeout=300_000)
             wait_idle(page)
             total, train = [], []
             for _ in range(changes):
-                dt, status = move_slider(page, "seed")
+                dt, status = move_slider(page, slider)
                 total.append(dt); train.append(float(status.split(" in ", 1)[1].split("s;", 1)[0]))
             return total, train
 
@@ -40,9 +41,11 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if (why := missing()): sys.exit(why)
     print(f"# CPU {cpu_name()}, {torch.get_num_threads()} torch threads by default; torch {torch.__version__}; "
-          f"JupyterLab, its kernel and headless Chromium on the same cores; {a.changes} key presses on the toy panel's seed slider")
-    for threads, label in [(1, "threads=1 (the panel's default)"), (None, f"threads=None (torch's {torch.get_num_threads()})")]:
-        total, train = measure(threads, a.changes)
+          f"JupyterLab, its kernel and headless Chromium on the same cores; {a.changes} key presses per panel")
+    for panel, slider, threads, label in [("toy_panel", "seed", 1, "toy panel, seed slider, threads=1 (the default)"),
+                                          ("toy_panel", "seed", None, f"toy panel, seed slider, threads=None (torch's {torch.get_num_threads()})"),
+                                          ("penalty_panel", "τ (hinge)", 1, "penalty panel, τ slider, threads=1 (the default)")]:
+        total, train = measure(panel, slider, threads, a.changes)
         print(f"{label}: key to redrawn plot median {statistics.median(total):.2f} s (min {min(total):.2f}, max {max(total):.2f}); "
               f"retrain alone median {statistics.median(train):.2f} s")
         print("  per change:", json.dumps([round(t, 3) for t in total]))

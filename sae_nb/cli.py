@@ -11,7 +11,7 @@ from typing import Sequence
 import matplotlib
 import pandas as pd
 import torch
-from .core import _alive, atomic_write, bf16_units, check_bf16, get_device, set_seed
+from .core import atomic_write, bf16_units, check_bf16, get_device, pid_alive, set_seed
 from .toy import compare_dictionaries, boundary_from_losses, plot_decoder, plot_phase, run_toy, summarise_toy
 from .metrics import label_latents
 from .sae import ARCHS
@@ -67,7 +67,7 @@ def own_out(out: Path, settings: dict, outputs: Sequence[str]):
     except FileExistsError:
         try: pid = int(lock.read_text().strip() or 0)
         except (ValueError, OSError): pid = 0
-        _need(not (pid and _alive(pid)), f"--out {out} is in use by another sae-nb run (pid {pid}); wait for it or pick another folder")
+        _need(not (pid and pid_alive(pid)), f"--out {out} is in use by another sae-nb run (pid {pid}); wait for it or pick another folder")
         lock.unlink(missing_ok=True); fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)   # its writer is gone: take it over
     os.write(fd, str(os.getpid()).encode()); os.close(fd)
     try:
@@ -451,7 +451,7 @@ def _synth_outputs(out, archs, run, log, t0):
     show = ["mcc", "f1", "ev", "l0", "dead", "recovered", "rare_recovered", "combinations", "parent_child", "pairs_above_tau"]
     log("\nPer variant, mean over seeds (held-out rows):"); log(tab.groupby(["arch", "variant"], sort=False)[show].mean().round(4).to_string())
     if tab.hinge.any() and (~tab.hinge).any():
-        log("\nHinge minus plain (beyond: |delta| > 2 x the combined seed std):"); log(hinge_effect(tab).round(4).to_string())
+        log("\nHinge minus plain (beyond: |delta| > 2·√(var_plain + var_hinge) over seeds):"); log(hinge_effect(tab).round(4).to_string())
     if (out / "checkpoints").exists() and not any((out / "checkpoints").iterdir()): (out / "checkpoints").rmdir()
     run.update(seconds=round(time.time() - t0, 1))
     log(f"\nwrote {', '.join(sorted(p.name for p in out.iterdir() if not p.name.startswith('.')))} to {out} in {time.time() - t0:.0f}s")

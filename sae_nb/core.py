@@ -12,7 +12,8 @@ from torch import Tensor
 # %% auto 0
 __all__ = ['def_device', 'get_device', 'cpu_name', 'bf16_units', 'check_bf16', 'patch_to', 'set_seed', 'make_generator',
            'check_finite', 'check_shape', 'unit_norm', 'remove_parallel_grad', 'remove_parallel_grad_', 'sparse_csr',
-           'CorruptFileError', 'atomic_write', 'sha256_file', 'save_checkpoint', 'load_checkpoint', 'fingerprint']
+           'CorruptFileError', 'atomic_write', 'pid_alive', 'sha256_file', 'save_checkpoint', 'load_checkpoint',
+           'fingerprint', 'beyond_spread']
 
 # %% ../nbs/00_core.ipynb
 def get_device(prefer: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None for the best available
@@ -146,10 +147,10 @@ def atomic_write(path: str | Path, data: bytes):
         tmp.unlink(missing_ok=True); raise
     for stale in path.parent.glob(f".{path.name}.tmp*"):
         pid = stale.name.rsplit(".tmp", 1)[-1]
-        if not (pid.isdigit() and _alive(int(pid))): stale.unlink(missing_ok=True)  # another live writer's temp file is its own business
+        if not (pid.isdigit() and pid_alive(int(pid))): stale.unlink(missing_ok=True)  # another live writer's temp file is its own business
 
 # %% ../nbs/00_core.ipynb
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     "Whether process `pid` exists."
     try: os.kill(pid, 0)
     except ProcessLookupError: return False
@@ -222,3 +223,11 @@ def fingerprint(obj, depth: int = 3) -> str | None:
         elif hasattr(o, "__dict__"): feed({k: v for k, v in vars(o).items() if not k.startswith("_") and not callable(v)}, d - 1)
     feed(obj, depth)
     return h.hexdigest()
+
+# %% ../nbs/00_core.ipynb
+def beyond_spread(a, b, k: float = 2.0) -> tuple[float, float, bool]:
+    "For per-seed results `a` and `b`: mean(b) − mean(a), the seed spread `k·√(var_a + var_b)` (sample variances over seeds), and whether the difference exceeds it."
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 2 or len(b) < 2: raise ValueError(f"a seed spread needs at least 2 seeds a side, got {len(a)} and {len(b)}")
+    delta, spread = float(b.mean() - a.mean()), float(k * np.sqrt(a.var(ddof=1) + b.var(ddof=1)))
+    return delta, spread, abs(delta) > spread

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
-from .core import atomic_write, CorruptFileError
+from .core import atomic_write, beyond_spread, CorruptFileError
 from .sae import SAE
 from .activations import ActivationStore, write_store
 from .diagnosis import diagnose_features
@@ -69,15 +69,10 @@ def model_checks(model, n: int = 20_000, seed: int = 0, top: int = 4096) -> dict
     torch.manual_seed(seed)
     fired = model.sample_with_features(n)[1].to_dense() > 0
     keep = fired.float().mean(0).argsort(descending=True)[:top]
-    F = model.feature_dict.feature_vectors.detach()
-    F = F / F.norm(dim=1, keepdim=True)
-    mx = []
-    for s in range(0, len(F), 2048):
-        c = (F[s:s + 2048] @ F.T).abs()
-        c[torch.arange(len(c)), torch.arange(s, s + len(c))] = 0
-        mx.append(c.amax(1))
+    from sae_nb.metrics import decoder_geometry
+    nn = decoder_geometry(model.feature_dict.feature_vectors.detach(), tile=2048).nn_cos
     return dict(true_l0=float(fired.sum(1).float().mean()), true_l0_top4096=float(fired[:, keep].sum(1).float().mean()),
-                mean_max_abs_cos=float(torch.cat(mx).mean()), rows=n)
+                mean_max_abs_cos=float(nn.mean()), rows=n)
 
 # %% ../nbs/07a_synthsaebench.ipynb
 class Features:
@@ -279,7 +274,7 @@ def mean_std(df: pd.DataFrame, by=("variant", "l0_target"), cols=METRICS) -> pd.
     return out
 
 def hinge_effect(df: pd.DataFrame, cols=("mcc", "f1", "recovered", "rare_recovered"), l0: int | None = None) -> pd.DataFrame:
-    "Per sae_nb architecture: hinge − plain for each metric, and whether it exceeds twice the combined seed std (√(sd_plain² + sd_hinge²))."
+    "Per sae_nb architecture: hinge − plain for each metric, and whether it is beyond seed spread (`core.beyond_spread`; never with one seed a side)."
     d = df[(df.trainer == "sae_nb") & ((df.l0_target == l0) if l0 is not None else True)]
     rows = []
     for arch, g in d.groupby("arch", sort=False):
@@ -287,7 +282,7 @@ def hinge_effect(df: pd.DataFrame, cols=("mcc", "f1", "recovered", "rare_recover
         if not len(a) or not len(b): continue
         r = dict(arch=arch)
         for c in cols:
-            delta, spread = b[c].mean() - a[c].mean(), float(np.sqrt(a[c].var() + b[c].var()))
-            r[c + "_plain"], r[c + "_hinge"], r[c + "_delta"], r[c + "_beyond"] = a[c].mean(), b[c].mean(), delta, bool(abs(delta) > 2 * spread)
+            delta, _, beyond = beyond_spread(a[c], b[c]) if len(a) > 1 and len(b) > 1 else (b[c].mean() - a[c].mean(), np.nan, False)
+            r[c + "_plain"], r[c + "_hinge"], r[c + "_delta"], r[c + "_beyond"] = a[c].mean(), b[c].mean(), delta, bool(beyond)
         rows.append(r)
     return pd.DataFrame(rows).set_index("arch")

@@ -57,4 +57,81 @@ def toy_panel(n_seeds: int = 4,
     return panel
 
 # %% auto 0
-__all__ = ['toy_panel']
+__all__ = ['toy_panel', 'small_hierarchy', 'small_run', 'penalty_panel']
+
+# %% ../nbs/04a_widgets.ipynb
+import numpy as np
+from .core import make_generator
+from .sae import SAE, TrainConfig, arch_config, train_sae
+from .diagnosis import mcc
+from .metrics import decoder_geometry
+from .ortho import FORMS
+
+def small_hierarchy(seed: int = 0):
+    "A 64-feature version of notebook 06's hierarchy in d = 32 (L0 about 2): `scaled_model` with 8 trees of a parent and 4 mutually exclusive children, the other features independent roots."
+    from sae_nb.structured import scaled_model
+    return scaled_model(n_features=64, d_in=32, n_roots=8, branching=4, depth=1, p_max=0.4, p_min=0.02, mag_range=(1.0, 1.0), mag_std=0.2, seed=seed)
+
+class _Pool:
+    "Training batches drawn once and replayed in order (`restart` before each run), so a retrain pays for no sampling and every run sees the same data; with the data's L0 and its rarer half of features."
+    def __init__(self, src, n_inst: int, batch: int, n: int = 64, seed: int = 0):
+        g = make_generator(seed)
+        self.xs, self.i = [src.sample(n_inst * batch, g)[0].reshape(n_inst, batch, -1) for _ in range(n)], 0
+        self.l0 = float((src.sample_acts(16384, make_generator(seed + 1)) > 0).sum(-1).float().mean())
+        rates = (src.sample_acts(65536, make_generator(seed + 2)) > 0).float().mean(1)[0]
+        self.rare = rates <= rates.median()
+    def restart(self): self.i = 0; return self
+    def __call__(self, b):
+        self.i += 1; return self.xs[(self.i - 1) % len(self.xs)]
+
+def small_run(src, seeds=(0, 1), extra_loss=None, n_steps: int = 200, lr: float = 3e-2, width: int = 64, batch_size: int = 512, pool: _Pool | None = None) -> dict:
+    "L1 SAEs (one per seed, batched) steered to `src`'s L0 from replayed batches: each latent's largest |cos| with another (`nn`), MCC, and the share of the rarer half of features with a latent within |cos| 0.9 (`rare`)."
+    pool = (pool or _Pool(src, len(seeds), batch_size)).restart()
+    l0, rare, F = pool.l0, pool.rare, src.F[0]
+    sae = SAE(arch_config("relu", src.d_in, width, l0, n_inst=len(seeds), seed=list(seeds), l1_init=0.4), device="cpu")
+    train_sae(sae, pool, TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=max(1, n_steps // 6), progress=False, target_l0=l0), extra_loss=extra_loss)
+    D = sae.dec_dirs()
+    nn = torch.cat([decoder_geometry(D[i]).nn_cos for i in range(len(seeds))])
+    rec = ((D @ F.T).abs().amax(1)[:, rare] >= 0.9).float().mean(1)
+    return dict(nn=nn.flatten().numpy(), mcc=float(np.mean([mcc(D[i], F) for i in range(len(seeds))])), rare=float(rec.mean()))
+
+def penalty_panel(n_steps: int = 200, lr: float = 3e-2, # a short run: measured below against 3000 steps at lr 3e-3
+                  width: int = 64, seeds=(0, 1), batch_size: int = 512, show: bool = True,
+                  threads: int | None = 1, source=None):
+    "Sliders for the decoder-orthogonality penalty (form, τ, weight, p) on a small hierarchy: each change retrains the penalised SAEs on `seeds` (the plain ones are trained once) and redraws their nearest-neighbour |cos|, MCC and rarer-half recovery against the plain ones'."
+    src = source if source is not None else small_hierarchy()
+    pool = _Pool(src, len(seeds), batch_size)
+    def train(extra): return small_run(src, seeds, extra, n_steps, lr, width, batch_size, pool)
+    def threaded(f, *a):
+        before = torch.get_num_threads()
+        if threads: torch.set_num_threads(threads)
+        try: return f(*a)
+        finally: torch.set_num_threads(before)
+    plain = threaded(train, None)
+    form = W.Dropdown(options=list(FORMS), value="hinge", description="form")
+    tau = W.FloatSlider(value=0.3, min=0, max=0.9, step=0.05, description="τ (hinge)", continuous_update=False)
+    weight = W.FloatLogSlider(value=100, base=10, min=-1, max=3, step=0.25, description="weight", continuous_update=False)
+    p = W.IntSlider(value=2, min=1, max=4, description="p (pow/hinge)", continuous_update=False)
+    out, status = W.Output(), W.HTML()
+    def update(*_):
+        t0 = time.perf_counter()
+        pen = threaded(train, ortho_loss(weight.value, form.value, p.value, tau.value, n_chunks=1))
+        dt = time.perf_counter() - t0
+        with out:
+            out.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(6.5, 2.4))
+            bins = np.linspace(0, 1, 41)
+            ax.hist(plain["nn"], bins, alpha=0.6, label="plain", color="C7")
+            ax.hist(pen["nn"], bins, alpha=0.6, label=f"{form.value}, weight {weight.value:g}", color="C3")
+            if form.value == "hinge": ax.axvline(tau.value, color="k", ls="--", lw=1)
+            ax.set(xlabel="each latent's largest |cos| with another latent", ylabel="latents"); ax.legend(fontsize=8)
+            plt.tight_layout(); plt.show()
+        status.value = (f"retrained {len(seeds)} SAEs in {dt:.2f}s; MCC {plain['mcc']:.3f} plain, {pen['mcc']:.3f} penalised; "
+                        f"rarer half recovered {plain['rare']:.1%} plain, {pen['rare']:.1%} penalised ({len(seeds)} seeds each)")
+        panel.last = dict(plain=plain, penalised=pen, seconds=dt)
+    for w in (form, tau, weight, p): w.observe(update, names="value")
+    panel = W.VBox([W.HBox([form, tau]), W.HBox([weight, p]), status, out])
+    panel.controls = dict(form=form, tau=tau, weight=weight, p=p)
+    update()
+    if show: display(panel)
+    return panel

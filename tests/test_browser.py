@@ -70,3 +70,21 @@ def test_latent_browser_redraws_in_the_browser(tmp_path):
             assert len(shown) >= 3   # other latents, other text
         except Exception:
             print("screenshot:", _screenshot_on_failure(page, "latent_browser")); raise
+
+
+def test_penalty_panel_retrains_and_redraws_in_the_browser(tmp_path):
+    "The penalty panel (nbs/06_ortho shows it): a key on τ retrains plain and penalised SAEs and redraws the histogram."
+    nb = notebook_copy(tmp_path, code_notebook("from sae_nb.widgets import penalty_panel", "live = penalty_panel()"), "penalty.ipynb")
+    with jupyterlab(tmp_path) as url, browser_page() as page:
+        try:
+            open_and_run_all(page, url, nb)
+            page.wait_for_selector(".widget-html-content:has-text('retrained 2 SAEs')", timeout=180_000)
+            wait_idle(page)
+            assert not cell_errors(page), cell_errors(page)
+            dt, status = move_slider(page, "τ (hinge)")
+            assert "MCC" in status and "penalised" in status, status
+            readout = page.locator(".widget-slider:has(.widget-label:text-is('τ (hinge)')) .widget-readout").first.text_content()
+            assert readout.strip() == "0.35", readout
+            print(f"penalty panel, key to redrawn plot: {dt:.2f} s")
+        except Exception:
+            print("screenshot:", _screenshot_on_failure(page, "penalty_panel")); raise
