@@ -120,13 +120,25 @@ def cell_errors(page) -> list[str]:
     return page.evaluate("() => Array.from(document.querySelectorAll('.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"] pre, .jp-RenderedText[data-mime-type=\"application/vnd.jupyter.error\"]')).map(e => e.textContent)")
 
 
-def notebook_copy(root: Path, notebook: Path | dict, name: str | None = None) -> str:
-    "Copy a notebook (a path, or a notebook as a dict) into `root`/nbs beside a copy of settings.ini, so its nbdev_export cell writes there, not into the repo. Returns its path under `root`."
+def _flagged(cell, flags) -> bool:
+    "Whether a code cell starts with a `#| slow` / `#| cuda` directive in `flags` (nbdev_test skips those; so do the browser tests)."
+    src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    for line in src.splitlines():
+        if not line.startswith("#|"): return False
+        if set(line[2:].split()) & set(flags): return True
+    return False
+
+
+def notebook_copy(root: Path, notebook: Path | dict, name: str | None = None, skip=("slow", "cuda")) -> str:
+    "Copy a notebook (a path, or a notebook as a dict) into `root`/nbs beside a copy of settings.ini, so its nbdev_export cell writes there, not into the repo; the recorded results it reads are linked, and its `skip`-flagged cells are left out, as nbdev_test leaves them. Returns its path under `root`."
     (root / "nbs").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "settings.ini", root / "settings.ini")
+    for d in ("benchmarks", "nbs/recorded"):   # the recorded results the notebooks read, linked (read, never written)
+        if not (root / d).exists(): (root / d).symlink_to(ROOT / d, target_is_directory=True)
     name = name or (notebook.name if isinstance(notebook, Path) else "notebook.ipynb")
-    if isinstance(notebook, Path): shutil.copy(notebook, root / "nbs" / name)
-    else: (root / "nbs" / name).write_text(json.dumps(notebook))
+    nb = json.loads(notebook.read_text()) if isinstance(notebook, Path) else notebook
+    nb = dict(nb, cells=[c for c in nb["cells"] if not (c["cell_type"] == "code" and _flagged(c, skip))])
+    (root / "nbs" / name).write_text(json.dumps(nb))
     return f"nbs/{name}"
 
 
