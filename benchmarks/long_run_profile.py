@@ -1,6 +1,7 @@
-"""Where a step of the long SynthSAEBench-16k run goes (`benchmarks/synthbench_long.py`): its L1 SAE (3 plain + 3 hinge
+"""Where a step of the long SynthSAEBench-16k run goes, and what `core.reuse_freed_memory` saves of it (`benchmarks/synthbench_long.py`): its L1 SAE (3 plain + 3 hinge
 instances, width 4,096, batch 1,024, bf16, the hinge through neighbour lists) loaded from the run's checkpoint, a few
-steps from the sampler under torch's profiler, the operators grouped by input shape. Pause the long run first
+steps from the sampler timed with glibc's default allocator and then, in the same process, after `reuse_freed_memory`;
+then under torch's profiler, the operators grouped by input shape. Pause the long run first
 (`kill -TSTP PID`, then `kill -CONT PID`): two torch jobs on 2 cores slow each other about tenfold.
 
     .venv/bin/python benchmarks/long_run_profile.py [--steps 10] [--run results/synthbench_16k/seeds3_20M]
@@ -11,7 +12,7 @@ import torch
 
 def main(argv=None):
     from torch.profiler import profile, ProfilerActivity
-    from sae_nb.core import cpu_name, load_checkpoint
+    from sae_nb.core import cpu_name, load_checkpoint, reuse_freed_memory
     from sae_nb.synthbench import load_or_build
     from sae_nb.sae import SAE, TrainConfig, Trainer, arch_config
     from sae_nb.neighbours import NeighbourPenalty
@@ -33,13 +34,20 @@ def main(argv=None):
                                         target_l0=float(st["l0"]), amp=True, l1_warmup_frac=0), extra_loss=pen)
     tr.run("before_fit"); tr.step = ck["step"] + 1
     for _ in range(5): tr.one_step(); tr.step += 1
-    t0 = time.perf_counter()
-    for _ in range(a.steps): tr.one_step(); tr.step += 1
-    ms = (time.perf_counter() - t0) / a.steps * 1e3
+    def timed():
+        t0 = time.perf_counter()
+        for _ in range(a.steps): tr.one_step(); tr.step += 1
+        return (time.perf_counter() - t0) / a.steps * 1e3
+    before = timed()
+    applied = reuse_freed_memory()
+    for _ in range(3): tr.one_step(); tr.step += 1
+    ms = timed()
     t0 = time.perf_counter()
     for _ in range(a.steps): samp(st["batch"])
-    print(f"# CPU {cpu_name()}, {torch.get_num_threads()} threads; checkpoint step {ck['step']}; {ms:.0f} ms a step for {len(inst)} SAEs "
-          f"(L0 {tr.out['l0'].mean():.1f}), of which the sampler's batch {(time.perf_counter() - t0) / a.steps * 1e3:.0f} ms")
+    print(f"# CPU {cpu_name()}, {torch.get_num_threads()} threads; checkpoint step {ck['step']}; {len(inst)} SAEs, L0 {tr.out['l0'].mean():.1f}; "
+          f"the sampler's batch {(time.perf_counter() - t0) / a.steps * 1e3:.0f} ms")
+    print(f"{before:.0f} ms a step with glibc's defaults, {ms:.0f} ms after reuse_freed_memory ({'applied' if applied else 'NOT applied'}): {before / ms:.2f}x, "
+          f"{a.steps} steps each, same process")
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
         for _ in range(a.steps): tr.one_step(); tr.step += 1
     rows = sorted(prof.key_averages(group_by_input_shape=True), key=lambda e: -e.self_cpu_time_total)[:a.rows]

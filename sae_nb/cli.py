@@ -11,7 +11,7 @@ from typing import Sequence
 import matplotlib
 import pandas as pd
 import torch
-from .core import atomic_write, bf16_units, check_bf16, get_device, pid_alive, set_seed
+from .core import atomic_write, bf16_units, check_bf16, get_device, pid_alive, reuse_freed_memory, set_seed
 from .toy import compare_dictionaries, boundary_from_losses, plot_decoder, plot_phase, run_toy, summarise_toy
 from .metrics import label_latents
 from .sae import ARCHS
@@ -283,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
     b.add_argument("--precision", default="auto", choices=("auto", "bf16", "fp32"), help="training precision (default: auto, bf16 where the device has bf16 units)")
     args = ap.parse_args(argv)
+    reuse_freed_memory()   # glibc: large tensors from the heap, not fresh pages every step (notebook 00)
     try:
         if args.cmd == "toy": toy_job(args.out, args.seeds, args.steps, args.device, args.quick)
         elif args.cmd == "synthbench":

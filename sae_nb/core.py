@@ -12,8 +12,8 @@ from torch import Tensor
 # %% auto 0
 __all__ = ['def_device', 'get_device', 'cpu_name', 'bf16_units', 'check_bf16', 'patch_to', 'set_seed', 'make_generator',
            'check_finite', 'check_shape', 'unit_norm', 'remove_parallel_grad', 'remove_parallel_grad_', 'sparse_csr',
-           'CorruptFileError', 'atomic_write', 'pid_alive', 'sha256_file', 'save_checkpoint', 'load_checkpoint',
-           'fingerprint', 'beyond_spread']
+           'reuse_freed_memory', 'CorruptFileError', 'atomic_write', 'pid_alive', 'sha256_file', 'save_checkpoint',
+           'load_checkpoint', 'fingerprint', 'beyond_spread']
 
 # %% ../nbs/00_core.ipynb
 def get_device(prefer: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None for the best available
@@ -120,6 +120,17 @@ def sparse_csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple) -> Tenso
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return torch.sparse_csr_tensor(crow, col, values, shape, check_invariants=False)
+
+# %% ../nbs/00_core.ipynb
+def reuse_freed_memory() -> bool:
+    "glibc only: serve large blocks from the heap (`M_MMAP_MAX` 0) and never return freed memory to the kernel (`M_TRIM_THRESHOLD` at its maximum), for this process from now on. Returns whether it applied (False on another C library)."
+    import ctypes, ctypes.util, platform
+    if platform.system() != "Linux": return False
+    try: libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError: return False
+    if not hasattr(libc, "mallopt"): return False
+    M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
+    return bool(libc.mallopt(M_MMAP_MAX, 0)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 2**31 - 1))
 
 # %% ../nbs/00_core.ipynb
 import errno, hashlib, io, pickle, shutil
