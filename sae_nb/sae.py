@@ -408,7 +408,8 @@ class Callback:
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, state: dict): pass
 
-EVENTS = ("before_fit", "before_step", "after_loss", "after_backward", "after_step", "after_resample", "after_fit")
+EVENTS = ("before_fit", "before_step", "after_loss", "after_backward", "after_step", "after_resample", "after_fit",
+          "cleanup")   # cleanup: after the run ends, finished or not (an error, a KeyboardInterrupt): undo what before_fit set up
 
 # %% ../nbs/02_sae.ipynb
 def _distributed() -> bool: return torch.distributed.is_available() and torch.distributed.is_initialized()
@@ -476,10 +477,12 @@ def one_step(self):
 @patch_to(Trainer)
 def fit(self) -> History:
     "Train from `self.step` (0, or where a checkpoint left off) to `cfg.n_steps`; returns the `History`."
-    self.run("before_fit")
-    for self.step in tqdm(range(self.step, self.cfg.n_steps), initial=self.step, total=self.cfg.n_steps, disable=not self.cfg.progress, leave=False):
-        self.one_step()
-    self.run("after_fit")
+    try:
+        self.run("before_fit")
+        for self.step in tqdm(range(self.step, self.cfg.n_steps), initial=self.step, total=self.cfg.n_steps, disable=not self.cfg.progress, leave=False):
+            self.one_step()
+        self.run("after_fit")
+    finally: self.run("cleanup")
     return self.hist
 
 # %% ../nbs/02_sae.ipynb
@@ -653,7 +656,7 @@ class WallClock(Callback):
         t = time.perf_counter(); os.kill(os.getpid(), signal.SIGSTOP)
         self.left_out += time.perf_counter() - t
     def exclude(self, seconds: float): self.left_out += seconds
-    def after_fit(self, tr):
+    def cleanup(self, tr):   # finished or not: give SIGTSTP back its old handler
         if self._old is not None: signal.signal(signal.SIGTSTP, self._old); self._old = None
     def seconds(self) -> float: return self.before + (time.perf_counter() - self.t0 - self.left_out if self.t0 is not None else 0.0)
     def state_dict(self) -> dict: return dict(seconds=self.seconds())
