@@ -18,18 +18,13 @@ def panel_notebook(panel: str, threads) -> dict:
 
 def measure(panel: str, slider: str, threads, changes: int) -> tuple[list[float], list[float]]:
     "Seconds from key to redraw, and the retrain's own seconds as the panel's status line reports them."
-    from browser import jupyterlab, browser_page, move_slider, notebook_copy, open_and_run_all, wait_idle
-    with tempfile.TemporaryDirectory() as d:
-        nb = notebook_copy(Path(d), panel_notebook(panel, threads), "panel.ipynb")
-        with jupyterlab(Path(d)) as url, browser_page() as page:
-            open_and_run_all(page, url, nb)
-            page.wait_for_selector(".widget-html-content:has-text('retrained')", timeout=300_000)
-            wait_idle(page)
-            total, train = [], []
-            for _ in range(changes):
-                dt, status = move_slider(page, slider)
-                total.append(dt); train.append(float(status.split(" in ", 1)[1].split("s;", 1)[0]))
-            return total, train
+    from browser import move_slider, notebook_open
+    with tempfile.TemporaryDirectory() as d, notebook_open(Path(d), panel_notebook(panel, threads), ".widget-html-content:has-text('retrained')", name="panel.ipynb") as page:
+        total, train = [], []
+        for _ in range(changes):
+            dt, status = move_slider(page, slider)
+            total.append(dt); train.append(float(status.split(" in ", 1)[1].split("s;", 1)[0]))
+        return total, train
 
 
 def main(argv=None):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04a_widgets.ipynb 2
 from __future__ import annotations
-import time
+import contextlib, time
 import ipywidgets as W
 import torch
 import matplotlib.pyplot as plt
@@ -13,8 +13,16 @@ from .toy import run_toy, plot_decoder
 from .metrics import label_latents
 from .ortho import FORMS, ortho_loss
 
+@contextlib.contextmanager
+def _threads(n: int | None):
+    "torch's thread count set to `n` inside the block (None: left alone), restored after. Toy tensors are too small to split between threads: a second one only waits for the core the browser draws on (benchmarks/recorded/widget_latency_2cpu.txt times both)."
+    before = torch.get_num_threads()
+    if n: torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(before)
+
 def toy_panel(n_seeds: int = 4,
-              n_steps: int = 400, lr: float = 2e-2, # a short, fast run: measured below to give 04's 3000-step outcomes (lr 3e-3) over 96 seeds
+              n_steps: int = 400, lr: float = 2e-2, # a short, fast run: measured below against 04's 3000-step runs (lr 3e-3) over 64 seeds
               batch_size: int = 512, device: str | None = "cpu", show: bool = True,
               threads: int | None = 1, # torch threads while retraining; None leaves torch's own setting
              ):
@@ -30,14 +38,11 @@ def toy_panel(n_seeds: int = 4,
     p = W.IntSlider(value=2, min=1, max=4, description="p (pow/hinge)", continuous_update=False)
     out, status = W.Output(), W.HTML()
     def update(*_):
-        t0, before = time.perf_counter(), torch.get_num_threads()
-        # toy tensors are too small to split between threads: a second one only waits for the core the browser draws on
-        # (benchmarks/recorded/widget_latency_2cpu.txt times both)
-        if threads: torch.set_num_threads(threads)
-        try: res, sae, fm, _ = run_toy([l1.value], [p3.value], range(seed.value, seed.value + n_seeds), width=width.value,
-                                       jitter=jitter.value, n_steps=n_steps, lr=lr, resample_every=max(1, n_steps // 6), batch_size=batch_size, device=device,
-                                       extra_loss=ortho_loss(ortho_w.value, form.value, p.value, tau.value, n_chunks=1) if ortho_w.value > 0 and width.value >= 2 else None)
-        finally: torch.set_num_threads(before)
+        t0 = time.perf_counter()
+        with _threads(threads):
+            res, sae, fm, _ = run_toy([l1.value], [p3.value], range(seed.value, seed.value + n_seeds), width=width.value,
+                                      jitter=jitter.value, n_steps=n_steps, lr=lr, resample_every=max(1, n_steps // 6), batch_size=batch_size, device=device,
+                                      extra_loss=ortho_loss(ortho_w.value, form.value, p.value, tau.value, n_chunks=1) if ortho_w.value > 0 and width.value >= 2 else None)
         dt = time.perf_counter() - t0
         labels = label_latents(sae, fm)
         with out:
@@ -91,9 +96,9 @@ def small_run(src, seeds=(0, 1), extra_loss=None, n_steps: int = 200, lr: float 
     sae = SAE(arch_config("relu", src.d_in, width, l0, n_inst=len(seeds), seed=list(seeds), l1_init=0.4), device="cpu")
     train_sae(sae, pool, TrainConfig(n_steps=n_steps, batch_size=batch_size, lr=lr, resample_every=max(1, n_steps // 6), progress=False, target_l0=l0), extra_loss=extra_loss)
     D = sae.dec_dirs()
-    nn = torch.cat([decoder_geometry(D[i]).nn_cos for i in range(len(seeds))])
+    nn = torch.cat([decoder_geometry(D[i]).nn_cos for i in range(len(seeds))])   # (seeds · width,)
     rec = ((D @ F.T).abs().amax(1)[:, rare] >= 0.9).float().mean(1)
-    return dict(nn=nn.flatten().numpy(), mcc=float(np.mean([mcc(D[i], F) for i in range(len(seeds))])), rare=float(rec.mean()))
+    return dict(nn=nn.numpy(), mcc=float(np.mean([mcc(D[i], F) for i in range(len(seeds))])), rare=float(rec.mean()))
 
 def penalty_panel(n_steps: int = 200, lr: float = 3e-2, # a short run: measured below against 3000 steps at lr 3e-3
                   width: int = 64, seeds=(0, 1), batch_size: int = 512, show: bool = True,
@@ -101,13 +106,9 @@ def penalty_panel(n_steps: int = 200, lr: float = 3e-2, # a short run: measured 
     "Sliders for the decoder-orthogonality penalty (form, τ, weight, p) on a small hierarchy: each change retrains the penalised SAEs on `seeds` (the plain ones are trained once) and redraws their nearest-neighbour |cos|, MCC and rarer-half recovery against the plain ones'."
     src = source if source is not None else small_hierarchy()
     pool = _Pool(src, len(seeds), batch_size)
-    def train(extra): return small_run(src, seeds, extra, n_steps, lr, width, batch_size, pool)
-    def threaded(f, *a):
-        before = torch.get_num_threads()
-        if threads: torch.set_num_threads(threads)
-        try: return f(*a)
-        finally: torch.set_num_threads(before)
-    plain = threaded(train, None)
+    def train(extra):
+        with _threads(threads): return small_run(src, seeds, extra, n_steps, lr, width, batch_size, pool)
+    plain = train(None)
     form = W.Dropdown(options=list(FORMS), value="hinge", description="form")
     tau = W.FloatSlider(value=0.3, min=0, max=0.9, step=0.05, description="τ (hinge)", continuous_update=False)
     weight = W.FloatLogSlider(value=100, base=10, min=-1, max=3, step=0.25, description="weight", continuous_update=False)
@@ -115,7 +116,7 @@ def penalty_panel(n_steps: int = 200, lr: float = 3e-2, # a short run: measured 
     out, status = W.Output(), W.HTML()
     def update(*_):
         t0 = time.perf_counter()
-        pen = threaded(train, ortho_loss(weight.value, form.value, p.value, tau.value, n_chunks=1))
+        pen = train(ortho_loss(weight.value, form.value, p.value, tau.value, n_chunks=1))
         dt = time.perf_counter() - t0
         with out:
             out.clear_output(wait=True)

@@ -146,3 +146,31 @@ def code_notebook(*sources: str) -> dict:
     "A notebook of code cells."
     return dict(nbformat=4, nbformat_minor=5, metadata=dict(kernelspec=dict(name="python3", display_name="Python 3", language="python")),
                 cells=[dict(cell_type="code", id=f"c{i}", metadata={}, execution_count=None, outputs=[], source=s) for i, s in enumerate(sources)])
+
+
+ARTIFACTS = ROOT / ".pytest_artifacts"
+
+
+@contextlib.contextmanager
+def notebook_open(root: Path, notebook: Path | dict, ready: str, name: str | None = None, timeout_s: float = 300):
+    """A notebook copied into `root` (`notebook_copy`), opened in JupyterLab in headless Chromium and run top to bottom:
+    yields the page once the `ready` selector shows, the kernel is idle and no cell failed. On an error inside, a
+    full-page screenshot goes to .pytest_artifacts/ and its path is printed."""
+    nb = notebook_copy(root, notebook, name)
+    with jupyterlab(root) as url, browser_page() as page:
+        try:
+            open_and_run_all(page, url, nb)
+            page.wait_for_selector(ready, timeout=timeout_s * 1000)
+            wait_idle(page)
+            assert not cell_errors(page), cell_errors(page)
+            yield page
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            shot = ARTIFACTS / f"{Path(nb).stem}-{time.strftime('%H%M%S')}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print("screenshot:", shot); raise
+
+
+def slider_readout(page, label: str) -> str:
+    "The value the slider described `label` shows."
+    return page.locator(f".widget-slider:has(.widget-label:text-is('{label}')) .widget-readout").first.text_content().strip()

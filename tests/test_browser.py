@@ -1,42 +1,24 @@
 """The live panels in a real browser: JupyterLab on 127.0.0.1, headless Chromium (Debian's `chromium`) driven by
 Playwright. Each test opens a notebook, runs all its cells, waits for the panel, changes a control by keyboard and
 waits for the redraw. Skipped, with the command that installs what is missing, where there is no browser."""
-import statistics, time
-from pathlib import Path
+import statistics
 import pytest
-from browser import ROOT, browser_page, cell_errors, code_notebook, jupyterlab, missing, move_slider, notebook_copy, open_and_run_all, wait_idle
+from browser import ROOT, code_notebook, missing, move_slider, notebook_open, slider_readout
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
-ARTIFACTS = ROOT / ".pytest_artifacts"
-
-
-def _screenshot_on_failure(page, name: str):
-    ARTIFACTS.mkdir(exist_ok=True)
-    p = ARTIFACTS / f"{name}-{time.strftime('%H%M%S')}.png"
-    page.screenshot(path=str(p), full_page=True)
-    return p
 
 
 def test_toy_panel_retrains_and_redraws_in_the_browser(tmp_path):
     "nbs/04a_widgets as a reader runs it: the panel appears; a key on the seed slider retrains and redraws it."
-    nb = notebook_copy(tmp_path, ROOT / "nbs" / "04a_widgets.ipynb")
-    with jupyterlab(tmp_path) as url, browser_page() as page:
-        try:
-            open_and_run_all(page, url, nb)
-            page.wait_for_selector(".widget-html-content:has-text('retrained 4 SAEs')", timeout=300_000)
-            wait_idle(page)
-            assert not cell_errors(page), cell_errors(page)
-            page.locator(".widget-slider:has(.widget-label:text-is('seed'))").first.scroll_into_view_if_needed()
-            times = []
-            for i in range(3):
-                dt, status = move_slider(page, "seed")
-                times.append(dt)
-                assert status.startswith("retrained 4 SAEs in") and "f3 recovered in" in status, status
-                readout = page.locator(".widget-slider:has(.widget-label:text-is('seed')) .widget-readout").first.text_content()
-                assert readout.strip() == str(i + 1), readout   # the slider moved one step per key
-            print(f"toy panel, key to redrawn plot: {statistics.median(times):.2f} s median over {len(times)} changes (benchmarks/widget_latency.py records >= 8)")
-        except Exception:
-            print("screenshot:", _screenshot_on_failure(page, "toy_panel")); raise
+    with notebook_open(tmp_path, ROOT / "nbs" / "04a_widgets.ipynb", ".widget-html-content:has-text('retrained 4 SAEs')") as page:
+        page.locator(".widget-slider:has(.widget-label:text-is('seed'))").first.scroll_into_view_if_needed()
+        times = []
+        for i in range(3):
+            dt, status = move_slider(page, "seed")
+            times.append(dt)
+            assert status.startswith("retrained 4 SAEs in") and "f3 recovered in" in status, status
+            assert slider_readout(page, "seed") == str(i + 1)   # the slider moved one step per key
+        print(f"toy panel, key to redrawn plot: {statistics.median(times):.2f} s median over {len(times)} changes (benchmarks/widget_latency.py records >= 8)")
 
 
 LATENT_NB = code_notebook(
@@ -50,41 +32,25 @@ LATENT_NB = code_notebook(
 
 def test_latent_browser_redraws_in_the_browser(tmp_path):
     "The latent browser on the tiny GPT-2: typing another latent number redraws its max-activating text."
-    nb = notebook_copy(tmp_path, LATENT_NB, "latents.ipynb")
-    with jupyterlab(tmp_path) as url, browser_page() as page:
-        try:
-            open_and_run_all(page, url, nb)
-            table = page.locator(".widget-html-content").first
-            page.wait_for_selector(".widget-html-content :is(table, i)", timeout=300_000)
-            wait_idle(page)
-            assert not cell_errors(page), cell_errors(page)
-            shown = {table.inner_html()}
-            box = page.locator(".widget-inline-hbox:has(.widget-label:text-is('latent')) input").first
-            for latent in (1, 2, 3):
-                before = table.inner_html()
-                box.fill(str(latent)); box.press("Enter")
-                page.wait_for_function("(b) => document.querySelector('.widget-html-content').innerHTML !== b", arg=before, timeout=60_000)
-                html = table.inner_html()
-                assert "<table>" in html or "never fires" in html, html[:300]
-                shown.add(html)
-            assert len(shown) >= 3   # other latents, other text
-        except Exception:
-            print("screenshot:", _screenshot_on_failure(page, "latent_browser")); raise
+    with notebook_open(tmp_path, LATENT_NB, ".widget-html-content :is(table, i)", name="latents.ipynb") as page:
+        table = page.locator(".widget-html-content").first
+        shown = {table.inner_html()}
+        box = page.locator(".widget-inline-hbox:has(.widget-label:text-is('latent')) input").first
+        for latent in (1, 2, 3):
+            before = table.inner_html()
+            box.fill(str(latent)); box.press("Enter")
+            page.wait_for_function("(b) => document.querySelector('.widget-html-content').innerHTML !== b", arg=before, timeout=60_000)
+            html = table.inner_html()
+            assert "<table>" in html or "never fires" in html, html[:300]
+            shown.add(html)
+        assert len(shown) >= 3   # other latents, other text
 
 
 def test_penalty_panel_retrains_and_redraws_in_the_browser(tmp_path):
     "The penalty panel (nbs/06_ortho shows it): a key on τ retrains plain and penalised SAEs and redraws the histogram."
-    nb = notebook_copy(tmp_path, code_notebook("from sae_nb.widgets import penalty_panel", "live = penalty_panel()"), "penalty.ipynb")
-    with jupyterlab(tmp_path) as url, browser_page() as page:
-        try:
-            open_and_run_all(page, url, nb)
-            page.wait_for_selector(".widget-html-content:has-text('retrained 2 SAEs')", timeout=180_000)
-            wait_idle(page)
-            assert not cell_errors(page), cell_errors(page)
-            dt, status = move_slider(page, "τ (hinge)")
-            assert "MCC" in status and "penalised" in status, status
-            readout = page.locator(".widget-slider:has(.widget-label:text-is('τ (hinge)')) .widget-readout").first.text_content()
-            assert readout.strip() == "0.35", readout
-            print(f"penalty panel, key to redrawn plot: {dt:.2f} s")
-        except Exception:
-            print("screenshot:", _screenshot_on_failure(page, "penalty_panel")); raise
+    nb = code_notebook("from sae_nb.widgets import penalty_panel", "live = penalty_panel()")
+    with notebook_open(tmp_path, nb, ".widget-html-content:has-text('retrained 2 SAEs')", name="penalty.ipynb", timeout_s=180) as page:
+        dt, status = move_slider(page, "τ (hinge)")
+        assert "MCC" in status and "penalised" in status, status
+        assert slider_readout(page, "τ (hinge)") == "0.35"
+        print(f"penalty panel, key to redrawn plot: {dt:.2f} s")
