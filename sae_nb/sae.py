@@ -13,7 +13,7 @@ import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
 from pathlib import Path
-from .archs import above_select, batchtopk_dense, batchtopk_select, decode_sparse, jumprelu, jumprelu_entries, select_encode, topk_select, with_aux
+from .archs import above_select, batchtopk_dense, batchtopk_select, decode_sparse, jumprelu, jumprelu_entries, nested_errors, select_encode, topk_select, with_aux
 from .core import check_bf16, check_finite, def_device, fingerprint, make_generator, patch_to, remove_parallel_grad_, unit_norm, save_checkpoint, load_checkpoint, CorruptFileError
 from .data import FeatureModel
 
@@ -221,7 +221,7 @@ def losses(self, x: Tensor, check: bool = True,
     c, (n, B, d) = self.cfg, x.shape
     jr = c.activation == "jumprelu"
     theta = self.log_threshold.exp()[:, None] if jr else None   # (n_inst, 1, d_sae)
-    sp = select_encode(x - self.b_dec[:, None], self.W_enc, self.b_enc, above_select((theta - c.bandwidth / 2).detach() if jr else 0.0))
+    sp = select_encode(x, self.W_enc, self.b_enc, above_select((theta - c.bandwidth / 2).detach() if jr else 0.0), b_dec=self.b_dec)
     if sp.dense:   # early L1 training: most codes are still on, dense matmuls are cheaper
         if jr: f, l0_count = jumprelu(sp.v, theta, c.bandwidth); sparsity = l0_count.mean(-1)
         else: f = sp.v.relu(); sparsity = (f.sum((1, 2)) if c.decoder_norm == "unit" else (f.sum(1) * self.W_dec.norm(dim=-1)).sum(-1)) / B  # whole-tensor reductions: summing over the batch first costs a (batch, d_sae) copy
@@ -254,19 +254,19 @@ def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
     m = c.d_sae
     select = topk_select(c.k) if c.activation == "topk" else batchtopk_select(c.k)
     if c.aux_k: select = with_aux(select, dead, c.aux_k)
-    sp = select_encode(x - self.b_dec[:, None], self.W_enc, self.b_enc, select)
+    sp = select_encode(x, self.W_enc, self.b_enc, select, b_dec=self.b_dec)
     main = sp.sizes[0]
     v, s, r = sp.v[:main].relu(), sp.s[:main], sp.r[:main]
     if c.prefixes is None:
         x_hat = decode_sparse(v, s, r, self.W_dec, n * B).reshape(n, B, d) + self.b_dec[:, None]
         mse = (x_hat - x).pow(2).sum(-1).mean(-1); recon = mse
-    else:   # each entry's prefix group, then one bag per (sample, group); cumulative sums are the nested reconstructions
+    else:   # each entry's prefix group, then one bag per (sample, group); their running sums are the nested reconstructions
         P = len(c.prefixes)
         bag = s * P + torch.searchsorted(torch.tensor(c.prefixes, device=x.device), r % m, right=True)
         o = bag.argsort(stable=True)
-        parts = decode_sparse(v[o], bag[o], r[o], self.W_dec, n * B * P).reshape(n, B, P, d).cumsum(2) + self.b_dec[:, None, None]
-        errs = (parts - x[:, :, None]).pow(2).sum(-1).mean(1)   # (n_inst, P)
-        x_hat, mse, recon = parts[:, :, -1], errs[:, -1], errs.sum(-1)
+        D = decode_sparse(v[o], bag[o], r[o], self.W_dec, n * B * P).reshape(n, B, P, d)
+        errs, resid = nested_errors(D, x - self.b_dec[:, None])   # (n_inst, P) and the full reconstruction's residual
+        x_hat, mse, recon = x - resid, errs[:, -1], errs.sum(-1)
     l1, l0, fired = self._triplet_stats(x, v, s, r)
     inst, on = s // B, v.detach() > 0
     out = dict(loss=recon + self.l1_coeff * l1, mse=mse, l1=l1, l0=l0, fired=fired)
