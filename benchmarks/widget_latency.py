@@ -13,16 +13,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 def panel_notebook(panel: str, threads) -> dict:
     from browser import code_notebook
+    if panel == "feature_panel": return code_notebook("from sae_nb.widgets import feature_panel, small_feature_view", "live = feature_panel(small_feature_view())")
     return code_notebook(f"import torch\nfrom sae_nb.widgets import {panel}", f"live = {panel}(threads={threads!r})")
 
 
 def measure(panel: str, slider: str, threads, changes: int) -> tuple[list[float], list[float]]:
-    "Seconds from key to redraw, and the retrain's own seconds as the panel's status line reports them."
+    "Seconds from key to redraw, and the retrain's (or redraw's) own seconds as the panel's status line reports them."
     from browser import move_slider, notebook_open
-    with tempfile.TemporaryDirectory() as d, notebook_open(Path(d), panel_notebook(panel, threads), ".widget-html-content:has-text('retrained')", name="panel.ipynb") as page:
+    word = "drawn in" if panel == "feature_panel" else "retrained"
+    with tempfile.TemporaryDirectory() as d, notebook_open(Path(d), panel_notebook(panel, threads), f".widget-html-content:has-text('{word}')", name="panel.ipynb") as page:
         total, train = [], []
         for _ in range(changes):
-            dt, status = move_slider(page, slider)
+            dt, status = move_slider(page, slider, status=word)
             total.append(dt); train.append(float(status.split(" in ", 1)[1].split("s;", 1)[0]))
         return total, train
 
@@ -39,10 +41,11 @@ def main(argv=None):
           f"JupyterLab, its kernel and headless Chromium on the same cores; {a.changes} key presses per panel")
     for panel, slider, threads, label in [("toy_panel", "seed", 1, "toy panel, seed slider, threads=1 (the default)"),
                                           ("toy_panel", "seed", None, f"toy panel, seed slider, threads=None (torch's {torch.get_num_threads()})"),
-                                          ("penalty_panel", "τ (hinge)", 1, "penalty panel, τ slider, threads=1 (the default)")]:
+                                          ("penalty_panel", "τ (hinge)", 1, "penalty panel, τ slider, threads=1 (the default)"),
+                                          ("feature_panel", "feature #", None, "per-feature panel, feature slider (a redraw)")]:
         total, train = measure(panel, slider, threads, a.changes)
         print(f"{label}: key to redrawn plot median {statistics.median(total):.2f} s (min {min(total):.2f}, max {max(total):.2f}); "
-              f"retrain alone median {statistics.median(train):.2f} s")
+              f"{'redraw' if panel == 'feature_panel' else 'retrain'} alone median {statistics.median(train):.2f} s")
         print("  per change:", json.dumps([round(t, 3) for t in total]))
 
 

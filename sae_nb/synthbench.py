@@ -18,7 +18,7 @@ from .diagnosis import diagnose_features
 # %% auto 0
 __all__ = ['STATUSES', 'METRICS', 'synthsaebench16k_config', 'load_or_build', 'model_checks', 'Features', 'Replay',
            'SparseDictionary', 'generate_store', 'saelens_scores', 'StoredSource', 'feature_diagnosis', 'diag_summary',
-           'variance_ratio', 'pair_weight', 'read_results', 'mean_std', 'hinge_effect']
+           'variance_ratio', 'pair_weight', 'read_results', 'mean_std', 'hinge_effect', 'FeatureView']
 
 # %% ../nbs/07a_synthsaebench.ipynb
 def _synthetic():
@@ -286,3 +286,78 @@ def hinge_effect(df: pd.DataFrame, cols=("mcc", "f1", "recovered", "rare_recover
             r[c + "_plain"], r[c + "_hinge"], r[c + "_delta"], r[c + "_beyond"] = a[c].mean(), b[c].mean(), delta, bool(beyond)
         rows.append(r)
     return pd.DataFrame(rows).set_index("arch")
+
+# %% ../nbs/07a_synthsaebench.ipynb
+def _by_column(rows: Tensor, cols: Tensor, n_cols: int) -> tuple[Tensor, Tensor]:
+    "(offsets, rows sorted by column): column c's rows are rows[offsets[c]:offsets[c + 1]]."
+    o = cols.argsort(stable=True)
+    return torch.cat([cols.new_zeros(1), torch.bincount(cols, minlength=n_cols).cumsum(0)]), rows[o]
+
+class FeatureView:
+    "Per true feature: its `top` best-matching latents in each SAE (cosine of unit decoder directions), each latent's firing rate, and its recall and precision on the feature's held-out rows. The data behind `widgets.feature_panel`."
+    @torch.no_grad()
+    def __init__(self, saes: dict, # name -> (SAE, instance)
+                 src: StoredSource, # held-out rows with their true activations (a `StoredSource` or `sampler.SampledSource`)
+                 parent: Tensor | None = None, # (n_features,) each feature's parent, -1 for a root (`SynthSampler.parent`)
+                 top: int = 5, chunk: int = 2048):
+        from sae_nb.core import unit_norm
+        a, b = src.rows
+        self.n, self.top, self.names = b - a, top, list(saes)
+        self.F = unit_norm(src.F[0].float())
+        fr = src.features.crow[a:b + 1] - src.features.crow[a]
+        rows = torch.repeat_interleave(torch.arange(self.n), fr[1:] - fr[:-1])
+        cols = src.features.col[int(src.features.crow[a]):int(src.features.crow[b])]
+        self.f_off, self.f_rows = _by_column(rows, cols, src.n_features)   # each feature's rows
+        self.rate = (self.f_off[1:] - self.f_off[:-1]).float() / self.n
+        self.parent = parent.cpu() if parent is not None else None
+        self.D, self.l_off, self.l_rows = {}, {}, {}
+        for name, (sae, inst) in saes.items():
+            self.D[name] = sae.dec_dirs()[inst].float().cpu()
+            rs, ls = [], []
+            for s in range(0, self.n, chunk):
+                x = src.X[s:s + chunk].to(sae.device) * src.scale
+                r, l = (sae.encode(x, check=False)[inst] > 0).nonzero(as_tuple=True)
+                rs.append(r.cpu() + s); ls.append(l.cpu())
+            self.l_off[name], self.l_rows[name] = _by_column(torch.cat(rs), torch.cat(ls), sae.cfg.d_sae)
+        self.order = self.rate.argsort(stable=True)   # features, rarest first
+
+    def rows_of(self, name: str | None, i: int) -> Tensor:
+        "Held-out rows that latent `i` of SAE `name` fires on (name None: that true feature's rows)."
+        off, rows = (self.f_off, self.f_rows) if name is None else (self.l_off[name], self.l_rows[name])
+        return rows[off[i]:off[i + 1]]
+
+    def latents(self, feature: int) -> pd.DataFrame:
+        "The feature's best latents in each SAE: cos, the latent's firing rate, recall (share of the feature's rows it fires on), precision (share of its rows where the feature fires)."
+        if not 0 <= feature < len(self.rate): raise ValueError(f"feature {feature} is not one of the model's {len(self.rate)} features")
+        fr, out = self.rows_of(None, feature), []
+        for name in self.names:
+            cos = self.D[name] @ self.F[feature]
+            v, idx = cos.topk(min(self.top, len(cos)))
+            for rank, (c, l) in enumerate(zip(v.tolist(), idx.tolist())):
+                lr = self.rows_of(name, l)
+                both = int(torch.isin(lr, fr).sum()) if len(lr) and len(fr) else 0
+                out.append(dict(sae=name, rank=rank, latent=l, cos=c, rate=len(lr) / self.n,
+                                recall=both / len(fr) if len(fr) else float("nan"), precision=both / len(lr) if len(lr) else float("nan")))
+        return pd.DataFrame(out)
+
+    def describe(self, feature: int) -> str:
+        "The feature's firing rate, rank by rate, and place in the hierarchy."
+        rank = int((self.order == feature).nonzero()[0, 0])
+        s = f"feature {feature}: fires on {self.rate[feature]:.3%} of {self.n:,} held-out rows (rarity rank {rank:,} of {len(self.rate):,}, decile {10 * rank // len(self.rate)})"
+        if self.parent is not None:
+            p, kids = int(self.parent[feature]), (self.parent == feature).nonzero()[:, 0].tolist()
+            s += ("; a root" if p < 0 else f"; child of {p}") + (f"; parent of {len(kids)}: {', '.join(map(str, kids[:6]))}{' …' if len(kids) > 6 else ''}" if kids else "")
+        return s
+
+    def plot(self, feature: int, axs=None):
+        "One bar chart per SAE: its best latents' cos with the feature, each labelled with its recall and precision."
+        import matplotlib.pyplot as plt
+        df = self.latents(feature)
+        if axs is None: _, axs = plt.subplots(1, len(self.names), figsize=(4.2 * len(self.names), 0.5 + 0.42 * self.top), sharex=True, squeeze=False); axs = axs[0]
+        for ax, (name, g) in zip(axs, df.groupby("sae", sort=False)):
+            ax.barh(range(len(g)), g.cos.clip(lower=0), color=["C2" if c >= 0.9 else "C0" for c in g.cos])
+            for y, r in enumerate(g.itertuples()):
+                ax.text(0.02, y, f"latent {r.latent}: fires {r.rate:.2%}, recall {r.recall:.0%}, precision {r.precision:.0%}", va="center", fontsize=7.5)
+            ax.axvline(0.9, color="k", ls=":", lw=1); ax.set_yticks([]); ax.invert_yaxis()
+            ax.set(xlim=(0, 1), title=name, xlabel=f"cos with feature {feature}")
+        return axs

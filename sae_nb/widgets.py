@@ -62,7 +62,7 @@ def toy_panel(n_seeds: int = 4,
     return panel
 
 # %% auto 0
-__all__ = ['toy_panel', 'small_hierarchy', 'small_run', 'penalty_panel']
+__all__ = ['toy_panel', 'small_hierarchy', 'small_run', 'penalty_panel', 'small_feature_view', 'feature_panel']
 
 # %% ../nbs/04a_widgets.ipynb
 import numpy as np
@@ -134,5 +134,58 @@ def penalty_panel(n_steps: int = 200, lr: float = 3e-2, # a short run: measured 
     panel = W.VBox([W.HBox([form, tau]), W.HBox([weight, p]), status, out])
     panel.controls = dict(form=form, tau=tau, weight=weight, p=p)
     update()
+    if show: display(panel)
+    return panel
+
+# %% ../nbs/04a_widgets.ipynb
+def small_feature_view(n_features: int = 1024, d_in: int = 64, width: int = 256, n_steps: int = 800, l0: float = 12.0,
+                       w_pair: float = 2.1, tau: float = 0.4, held: int = 8192, seed: int = 0):
+    "A SynthSAEBench-style model at `n_features` (its hierarchy and correlations, no orthogonalisation) and two L1 SAEs trained on it from the sampler as one batched pair, plain and with the hinge through neighbour lists (the long run's L1 settings), as a `FeatureView` on `held` held-out rows."
+    import tempfile
+    from pathlib import Path
+    from sae_nb.synthbench import synthsaebench16k_config, load_or_build, FeatureView
+    from sae_nb.sampler import SynthSampler, SampledSource
+    from sae_nb.neighbours import NeighbourPenalty
+    model = load_or_build(Path(tempfile.mkdtemp()) / "model", synthsaebench16k_config(num_features=n_features, hidden_dim=d_in, orthogonalization=None, seed=seed), log=lambda s: None)
+    probe = SynthSampler(model, seed=seed)
+    scale = probe.mean_norm_scale()
+    sae = SAE(arch_config("l1", d_in, width, l0, n_inst=2, seed=[seed, seed]), device="cpu")
+    pen = NeighbourPenalty(torch.tensor([0.0, w_pair * width * (width - 1)]), k=16, refresh_every=25, tau=tau)
+    train_sae(sae, SynthSampler(model, seed=seed + 1, scale=scale), TrainConfig(n_steps=n_steps, batch_size=512, lr=3e-3, resample_every=200, progress=False,
+                                                                              target_l0=l0, init_from_data=True), extra_loss=pen)
+    src = SampledSource(SynthSampler(model, seed=seed + 1_000_003), held, scale=scale)
+    return FeatureView({"plain L1": (sae, 0), "L1 + hinge": (sae, 1)}, src, parent=probe.parent)
+
+def feature_panel(view, show: bool = True, feature: int | None = None):
+    "A picker over `view`'s true features (firing-rate decile, place in it, or the feature's number) that redraws `view.plot`: each SAE's best latents for that feature."
+    n = len(view.rate)
+    bounds = [(d * n // 10, (d + 1) * n // 10) for d in range(10)]
+    def members(d): a, b = bounds[d]; return view.order[a:b]
+    def rates(d): m = members(d); return float(view.rate[m[0]]), float(view.rate[m[-1]])
+    decile = W.Dropdown(options=[(f"{d}: {rates(d)[0]:.2%}–{rates(d)[1]:.2%}" + (" (rarest)" if d == 0 else ""), d) for d in range(10)], value=9, description="rate decile")
+    pick = W.IntSlider(value=0, min=0, max=len(members(9)) - 1, description="feature #", continuous_update=False)
+    fid = W.BoundedIntText(value=int(members(9)[0]) if feature is None else feature, min=0, max=n - 1, description="feature id")
+    out, status = W.Output(), W.HTML()
+    def draw(*_):
+        t0 = time.perf_counter()
+        with out:
+            out.clear_output(wait=True)
+            fig, axs = plt.subplots(1, len(view.names), figsize=(4.2 * len(view.names), 0.6 + 0.42 * view.top), sharex=True, squeeze=False)
+            view.plot(fid.value, axs[0]); plt.tight_layout(); plt.show()
+        dt = time.perf_counter() - t0
+        status.value = f"drawn in {dt:.2f}s; {view.describe(fid.value)}"
+        panel.last = dict(feature=fid.value, seconds=dt)
+    def show_feature(f: int):
+        if fid.value == f: draw()
+        else: fid.value = f   # its observer draws
+    def on_pick(*_): show_feature(int(members(decile.value)[pick.value]))
+    def on_decile(*_):
+        pick.max = len(members(decile.value)) - 1
+        if pick.value == 0: on_pick()
+        else: pick.value = 0
+    fid.observe(draw, names="value"); pick.observe(on_pick, names="value"); decile.observe(on_decile, names="value")
+    panel = W.VBox([W.HBox([decile, pick, fid]), status, out])
+    panel.controls = dict(decile=decile, pick=pick, feature=fid)
+    draw()
     if show: display(panel)
     return panel

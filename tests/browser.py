@@ -90,12 +90,12 @@ def kernel_idle(page) -> bool:
 STATUS_JS = "(sel) => Array.from(document.querySelectorAll(sel)).map(e => e.textContent).join('|')"
 
 
-def move_slider(page, label: str, key: str = "ArrowRight", status: str = "text=retrained", timeout_s: float = 120) -> tuple[float, str]:
-    """Focus the slider described `label`, press `key`, wait until the panel's status line and plot have both changed.
-    Returns (seconds from the key press to the redrawn plot and status, the new status line)."""
+def move_slider(page, label: str, key: str = "ArrowRight", status: str = "retrained", timeout_s: float = 120) -> tuple[float, str]:
+    """Focus the slider described `label`, press `key`, wait until the panel's status line (the HTML widget containing
+    `status`) and plot have both changed. Returns (seconds from the key press to the redrawn plot and status, the new status line)."""
     slider = page.locator(f".widget-slider:has(.widget-label:text-is('{label}'))").first
     handle = slider.locator(".noUi-handle").first
-    status_el = page.locator(f".widget-html-content:has-text('retrained')").first
+    status_el = page.locator(f".widget-html-content:has-text('{status}')").first
     before = status_el.text_content()
     imgs = lambda: page.evaluate("() => Array.from(document.querySelectorAll('.widget-output img')).map(i => i.src.slice(-200)).join('|')")
     img_before = imgs()

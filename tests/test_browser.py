@@ -54,3 +54,17 @@ def test_penalty_panel_retrains_and_redraws_in_the_browser(tmp_path):
         assert "MCC" in status and "penalised" in status, status
         assert slider_readout(page, "τ (hinge)") == "0.35"
         print(f"penalty panel, key to redrawn plot: {dt:.2f} s")
+
+
+def test_feature_panel_redraws_in_the_browser(tmp_path):
+    "The per-feature panel (nbs/07a shows it) on small_feature_view's SAEs: a key on the feature slider redraws the next feature's best latents."
+    nb = code_notebook("from sae_nb.widgets import feature_panel, small_feature_view", "live = feature_panel(small_feature_view())")
+    with notebook_open(tmp_path, nb, ".widget-html-content:has-text('drawn in')", name="features.ipynb", timeout_s=180) as page:
+        times, seen = [], set()
+        for i in range(3):
+            dt, status = move_slider(page, "feature #", status="drawn in")
+            times.append(dt); seen.add(status.split("; ", 1)[1])
+            assert status.startswith("drawn in") and "held-out rows" in status and "decile 9" in status, status
+            assert slider_readout(page, "feature #") == str(i + 1)
+        assert len(seen) == 3   # three other features
+        print(f"feature panel, key to redrawn plot: {statistics.median(times):.2f} s median over {len(times)} changes (benchmarks/widget_latency.py records >= 8)")
