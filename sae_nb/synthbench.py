@@ -342,8 +342,9 @@ class FeatureView:
 
     def describe(self, feature: int) -> str:
         "The feature's firing rate, rank by rate, and place in the hierarchy."
-        rank = int((self.order == feature).nonzero()[0, 0])
-        s = f"feature {feature}: fires on {self.rate[feature]:.3%} of {self.n:,} held-out rows (rarity rank {rank:,} of {len(self.rate):,}, decile {10 * rank // len(self.rate)})"
+        rank, n = int((self.order == feature).nonzero()[0, 0]), len(self.rate)
+        dec = max(d for d in range(10) if d * n // 10 <= rank)   # deciles split at d·n // 10, as `feature_panel` splits them
+        s = f"feature {feature}: fires on {self.rate[feature]:.3%} of {self.n:,} held-out rows (rarity rank {rank:,} of {n:,}, decile {dec})"
         if self.parent is not None:
             p, kids = int(self.parent[feature]), (self.parent == feature).nonzero()[:, 0].tolist()
             s += ("; a root" if p < 0 else f"; child of {p}") + (f"; parent of {len(kids)}: {', '.join(map(str, kids[:6]))}{' …' if len(kids) > 6 else ''}" if kids else "")
