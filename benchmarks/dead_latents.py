@@ -22,7 +22,8 @@ def main(argv=None):
     from sae_nb.core import make_generator
     from sae_nb.structured import scaled_model
     from sae_nb.experiments import true_l0
-    from sae_nb.sae import SAE, TrainConfig, arch_config, train_sae
+    from sae_nb.sae import SAE, arch_config
+    from sae_nb.train import TrainConfig, train_sae
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--m", type=int, default=16384); ap.add_argument("--d", type=int, default=768)
     ap.add_argument("--rows", type=int, default=400_000); ap.add_argument("--epochs", type=int, default=2)

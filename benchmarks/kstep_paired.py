@@ -60,7 +60,8 @@ def engine(old: bool):
 def main(argv=None):
     from sae_nb.core import cpu_name, load_checkpoint, reuse_freed_memory
     from sae_nb.synthbench import load_or_build
-    from sae_nb.sae import SAE, DeadLatents, Thresholds, TrainConfig, Trainer, arch_config
+    from sae_nb.sae import SAE, arch_config
+    from sae_nb.train import DeadLatents, Thresholds, TrainConfig, Trainer
     from sae_nb.neighbours import NeighbourPenalty
     from sae_nb.sampler import SynthSampler
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -19,7 +19,8 @@ def main(argv=None):
     from sae_nb.core import cpu_name, load_checkpoint, reuse_freed_memory
     from sae_nb.synthbench import load_or_build
     from pathlib import Path
-    from sae_nb.sae import K_SPARSE, SAE, DeadLatents, InitFromData, Thresholds, TrainConfig, Trainer, arch_config
+    from sae_nb.sae import K_SPARSE, SAE, arch_config
+    from sae_nb.train import DeadLatents, InitFromData, Thresholds, TrainConfig, Trainer
     from sae_nb.neighbours import NeighbourPenalty
     from sae_nb.sampler import SynthSampler
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -88,7 +88,8 @@ def child_sampler(a):
     return dict(peak=peak() - base, rows_per_s=n * a.batch / secs, buffer=a.buffer_shards * a.shard_rows * store.d * 4, checksum=h)
 
 def child_long(a):
-    from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
+    from sae_nb.sae import SAE, SAEConfig
+    from sae_nb.train import TrainConfig, train_sae
     store, smp = open_sampler(a)
     steps = a.train_epochs * smp.epoch_batches(0)
     train_sae(SAE(SAEConfig(store.d, 64, l1_coeff=1.0)), lambda b: torch.randn(b, store.d), TrainConfig(n_steps=2, batch_size=64, progress=False))  # warm-up
@@ -101,7 +102,7 @@ def child_long(a):
     ck = Path(a.store).parent / "long.ckpt"
     base, base_anon = rss(), rss_anon(); reset_peak()
     save_times = []
-    import sae_nb.sae as S
+    import sae_nb.train as S   # the Checkpointer's module
     orig = S.save_checkpoint
     def timed_save(*args, **kw):
         t = time.perf_counter(); r = orig(*args, **kw); save_times.append(time.perf_counter() - t); return r

@@ -55,7 +55,8 @@ def main(argv=None):
     from sae_nb.core import cpu_name, bf16_units
     from sae_nb.synthbench import load_or_build, saelens_scores, Features
     from sae_nb.sampler import SynthSampler, SampledSource, saelens_features, compare_features, hierarchy_violations
-    from sae_nb.sae import SAE, TrainConfig, train_sae, arch_config
+    from sae_nb.sae import SAE, arch_config
+    from sae_nb.train import TrainConfig, train_sae
     model = load_or_build(a.model)
     out = dict(cpu=cpu_name(), bf16_units=bf16_units("cpu"), threads=torch.get_num_threads(), torch=torch.__version__,
                features=model.cfg.num_features, d=model.cfg.hidden_dim)

@@ -11,7 +11,8 @@ import argparse, time
 import torch
 
 def main(argv=None):
-    from sae_nb.sae import SAE, K_SPARSE, TrainConfig, Trainer, arch_config
+    from sae_nb.sae import SAE, K_SPARSE, arch_config
+    from sae_nb.train import TrainConfig, Trainer
     from sae_nb.core import bf16_units, cpu_name
     from torch.profiler import profile, ProfilerActivity
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -61,7 +61,8 @@ def score(encode, decode, W_dec, F, Xe, Ae, chunk=4096):
                 ev=1 - sse / sst, l0=l0 / len(Xe), dead=float((~fired).float().mean()))
 
 def train_ours(X, d, m, seeds, arch, l0, steps, batch, extra=None):
-    from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
+    from sae_nb.sae import SAE, SAEConfig
+    from sae_nb.train import TrainConfig, train_sae
     sae = SAE(SAEConfig(d, m, n_inst=len(seeds), activation=arch, k=l0 if arch == "topk" else None, l1_coeff=0.1 if arch == "relu" else 0.0,
                         seed=[int(s) for s in seeds]), device="cpu")
     perms = [torch.randperm(len(X), generator=torch.Generator().manual_seed(int(s))) for s in seeds]

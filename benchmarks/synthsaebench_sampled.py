@@ -43,7 +43,8 @@ def main(argv=None):
     from sae_nb.core import cpu_name, bf16_units
     from sae_nb.synthbench import load_or_build, saelens_scores, feature_diagnosis, diag_summary
     from sae_nb.sampler import SynthSampler, SampledSource
-    from sae_nb.sae import SAE, TrainConfig, train_sae, arch_config, K_SPARSE, WallClock
+    from sae_nb.sae import SAE, arch_config, K_SPARSE
+    from sae_nb.train import TrainConfig, train_sae, WallClock
     from sae_nb.neighbours import NeighbourPenalty
     t_all = time.perf_counter()
     model = load_or_build(a.model)

@@ -49,7 +49,8 @@ def tokens_per_s(run, batches, warmup=3):
     return (len(batches) - warmup) * len(batches[0]) / (time.perf_counter() - t)
 
 def sae_nb_trainer(d, m, arch, k, lr, bf16=False, settle=0, batches=None):
-    from sae_nb.sae import SAE, K_SPARSE, TrainConfig, arch_config, train_sae
+    from sae_nb.sae import SAE, K_SPARSE, arch_config
+    from sae_nb.train import TrainConfig, train_sae
     sae = SAE(arch_config(arch, d, m, k, aux=arch in K_SPARSE, l1_init=1.0), device="cpu")
     if settle:   # untimed: steer L1 / JumpReLU to L0 = k, as a long run would be
         it = iter(batches * (settle // len(batches) + 1))

@@ -29,7 +29,8 @@ def main(argv=None):
     ap.add_argument("--modes", nargs="+", default=None, help="fp32 amp compile amp+compile (default: fp32 on CPU, all four on CUDA)")
     a = ap.parse_args(argv)
     from sae_nb.activations import ActivationStore, StoreSampler
-    from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
+    from sae_nb.sae import SAE, SAEConfig
+    from sae_nb.train import TrainConfig, train_sae
     from sae_nb.llm import evaluate_sae
     dev = torch.device(a.device); cuda = dev.type == "cuda"
     modes = a.modes or (["fp32", "amp", "compile", "amp+compile"] if cuda else ["fp32"])

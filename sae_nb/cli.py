@@ -374,7 +374,8 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
 def _synthbench(out, dev, model_dir, archs, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,
                 features, hidden, amp, checkpoint_every, run, log):
     from sae_nb.core import cpu_name
-    from sae_nb.sae import K_SPARSE, SAE, TrainConfig, WallClock, arch_config, train_sae
+    from sae_nb.sae import K_SPARSE, SAE, arch_config
+    from sae_nb.train import TrainConfig, WallClock, train_sae
     from sae_nb.neighbours import NeighbourPenalty
     from sae_nb.synthbench import load_or_build, saelens_scores, feature_diagnosis, diag_summary, pair_weight
     from sae_nb.sampler import SynthSampler, SampledSource, Curve, combination_latents, pair_share

@@ -9,7 +9,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 from .core import make_generator
-from .sae import SAE, TrainConfig, arch_config, train_sae
+from .sae import SAE, arch_config
+from .train import TrainConfig, train_sae
 
 # %% auto 0
 __all__ = ['MetaSAE', 'decoder_fve', 'meta_sae']

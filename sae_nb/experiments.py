@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import torch
 from .core import def_device, make_generator
-from .sae import SAE, TrainConfig, arch_config, train_sae
+from .sae import SAE, arch_config
+from .train import TrainConfig, train_sae
 from .metrics import decoder_geometry, label_latents
 from .diagnosis import diagnose_features, firing_counts, hungarian_match, matched_f1, mcc
 from .structured import StructuredModel

@@ -12,7 +12,8 @@ import pandas as pd
 import torch
 from torch import Tensor
 from .core import CorruptFileError, atomic_write, bf16_units, get_device, unit_norm
-from .sae import K_SPARSE, SAE, History, SAEConfig, TrainConfig, arch_config, train_sae
+from .sae import K_SPARSE, SAE, SAEConfig, arch_config
+from .train import History, TrainConfig, train_sae
 from .composition import meta_sae
 from .metrics import decoder_geometry, nnls
 from .activations import ActivationStore, LoadedModel, StoreSampler

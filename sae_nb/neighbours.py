@@ -8,7 +8,7 @@ import math, time
 import torch
 from torch import Tensor
 from .core import fingerprint, make_generator, patch_to, sparse_csr, unit_norm
-from .sae import Callback
+from .train import Callback
 from .ortho import phi, check_penalty_args, check_weight
 
 # %% auto 0

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 from . import core
 from .core import get_device
-from .sae import Callback
+from .train import Callback
 from .synthbench import Features, StoredSource, _synthetic, saelens_scores
 
 # %% auto 0

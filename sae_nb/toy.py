@@ -12,7 +12,8 @@ import torch
 from torch import Tensor
 from .core import def_device, make_generator, unit_norm
 from .data import FeatureModel, toy_model
-from .sae import SAE, History, SAEConfig, TrainConfig, train_sae
+from .sae import SAE, SAEConfig
+from .train import History, TrainConfig, train_sae
 from .metrics import cos_sim, feature_table, label_latents, nonneg_codes
 import matplotlib.pyplot as plt
 import seaborn as sns

@@ -67,7 +67,8 @@ __all__ = ['toy_panel', 'small_hierarchy', 'small_run', 'penalty_panel', 'small_
 # %% ../nbs/04a_widgets.ipynb
 import numpy as np
 from .core import make_generator
-from .sae import SAE, TrainConfig, arch_config, train_sae
+from .sae import SAE, arch_config
+from .train import TrainConfig, train_sae
 from .diagnosis import mcc
 from .metrics import decoder_geometry
 from .ortho import FORMS

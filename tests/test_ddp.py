@@ -5,7 +5,9 @@ import pytest, torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from sae_nb.sae import SAE, SAEConfig, TrainConfig, arch_config, train_sae
+from sae_nb.sae import SAE, SAEConfig, arch_config
+
+from sae_nb.train import TrainConfig, train_sae
 from sae_nb.core import bf16_units
 NO_BF16 = bf16_units("cpu") is None   # bf16 is refused on a CPU without bf16 units, so its tests skip there
 

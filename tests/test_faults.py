@@ -20,7 +20,8 @@ import pytest
 import torch
 
 from sae_nb.core import CorruptFileError, load_checkpoint, make_generator
-from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
+from sae_nb.sae import SAE, SAEConfig
+from sae_nb.train import TrainConfig, train_sae
 from sae_nb.core import bf16_units
 NO_BF16 = bf16_units("cpu") is None   # bf16 is refused on a CPU without bf16 units, so its tests skip there
 
@@ -29,7 +30,8 @@ import os, resource, signal, sys, torch
 torch.set_num_threads(1)
 from sae_nb.core import make_generator
 from sae_nb.data import FeatureModel, random_directions
-from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
+from sae_nb.sae import SAE, SAEConfig
+from sae_nb.train import TrainConfig, train_sae
 from sae_nb.neighbours import NeighbourPenalty
 mode, ck, out = sys.argv[1], sys.argv[2] or None, sys.argv[3]
 amp = len(sys.argv) > 4 and sys.argv[4] == "bf16"

@@ -7,7 +7,8 @@ import torch
 
 from sae_nb.core import check_finite, make_generator, remove_parallel_grad, unit_norm
 from sae_nb.data import Bundle, FeatureModel, random_directions, toy_model
-from sae_nb.sae import SAE, SAEConfig, TrainConfig, train_sae
+from sae_nb.sae import SAE, SAEConfig
+from sae_nb.train import TrainConfig, train_sae
 from sae_nb.toy import dictionary_loss, lasso_codes, predicted_p3, run_toy, summarise_toy
 from sae_nb.cli import main
 
@@ -305,7 +306,8 @@ def test_every_architecture_trains_with_neighbour_lists_resampling_and_data_init
     from sae_nb.core import make_generator
     from sae_nb.data import FeatureModel, random_directions
     from sae_nb.neighbours import NeighbourPenalty
-    from sae_nb.sae import SAE, K_SPARSE, TrainConfig, arch_config, train_sae
+    from sae_nb.sae import SAE, K_SPARSE, arch_config
+    from sae_nb.train import TrainConfig, train_sae
     fm = FeatureModel(random_directions(24, 8, orthogonal=False, generator=make_generator(0)), p=torch.full((24,), 0.08))
     sae = SAE(arch_config(arch, 8, 24, 2.0, n_inst=2, seed=[0, 1], aux=arch in K_SPARSE, l1_init=0.01), device="cpu")
     pen = NeighbourPenalty(5.0, k=4, refresh_every=10, tau=0.2)

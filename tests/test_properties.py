@@ -127,7 +127,8 @@ def test_configs_hold_plain_python_whatever_form_the_settings_take(kind, n_inst,
     "SAEConfig and TrainConfig turn Python, NumPy and torch numbers and sequences into the same plain values, so a checkpoint's stored config compares equal on resume."
     import json
     from dataclasses import asdict
-    from sae_nb.sae import SAEConfig, TrainConfig
+    from sae_nb.sae import SAEConfig
+    from sae_nb.train import TrainConfig
     g = torch.Generator().manual_seed(seed)
     n = n_inst if per_inst else 1
     l1 = [round(float(v), 3) for v in torch.rand(n, generator=g)]; seeds = [int(v) for v in torch.randint(0, 99, (n,), generator=g)]; l0 = [float(v) + 1 for v in torch.randint(1, 9, (n,), generator=g)]

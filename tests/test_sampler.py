@@ -3,7 +3,8 @@ import pytest, torch
 sl = pytest.importorskip("sae_lens.synthetic")
 from sae_nb.synthbench import synthsaebench16k_config
 from sae_nb.sampler import SynthSampler, saelens_features, compare_features, hierarchy_violations
-from sae_nb.sae import SAE, TrainConfig, train_sae, arch_config
+from sae_nb.sae import SAE, arch_config
+from sae_nb.train import TrainConfig, train_sae
 
 def small_model(hierarchy=True, correlation=True, n=1024):
     h = sl.HierarchyConfig(total_root_nodes=8, branching_factor=4, max_depth=3, mutually_exclusive_portion=1.0, mutually_exclusive_min_depth=0,
