@@ -24,7 +24,7 @@ def main(argv=None):
     sys.path.insert(0, a.saebench)
     from sae_bench.evals.absorption.feature_absorption_calculator import FeatureAbsorptionCalculator
     from sae_nb.absorption import LETTERS, TEMPLATE, SpellingSet, absorption_scores, k_sparse_probing, train_letter_probe
-    from sae_nb.llm import load_saelens
+    from sae_nb.interop import load_saelens
     t0 = time.time()
     sae, cfg = load_saelens(a.sae)
     ss = SpellingSet.load(a.spelling)

@@ -38,7 +38,7 @@ def main(argv=None):
     from types import SimpleNamespace
     from sae_nb.cli import parse_count, synth_model_config
     from sae_nb.core import cpu_name
-    from sae_nb.llm import load_saelens
+    from sae_nb.interop import load_saelens
     from sae_nb.sae import matryoshka_prefixes
     from sae_nb.synthbench import load_or_build, saelens_scores, feature_diagnosis, diag_summary
     from sae_nb.sampler import SynthSampler, SampledSource

@@ -379,7 +379,7 @@ def _synthbench(out, dev, model_dir, archs, samples, seeds, hinge, width, l0, lr
     from sae_nb.neighbours import NeighbourPenalty
     from sae_nb.synthbench import load_or_build, saelens_scores, feature_diagnosis, diag_summary, pair_weight
     from sae_nb.sampler import SynthSampler, SampledSource, Curve, combination_latents, pair_share
-    from sae_nb.llm import save_saelens
+    from sae_nb.interop import save_saelens
     t0 = time.time()
     model = load_or_build(model_dir, synth_model_config(features, hidden), log=log)
     probe = SynthSampler(model, seed=0, device=dev)

@@ -175,7 +175,7 @@ def generate_store(model, out: str | Path, n_rows: int, shard_rows: int = 32_768
 def _saelens_sae(sae: SAE, inst: int, scale: float):
     "Instance `inst` as a `sae_lens.SAE` for raw activations (through `save_saelens`, the format users load)."
     import sae_lens
-    from sae_nb.llm import save_saelens
+    from sae_nb.interop import save_saelens
     with tempfile.TemporaryDirectory() as tmp:
         save_saelens(sae, tmp, inst=inst, scale=scale)
         return sae_lens.SAE.load_from_disk(tmp, device="cpu")

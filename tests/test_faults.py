@@ -465,7 +465,7 @@ def test_load_saelens_honours_or_refuses_every_saelens_field(tmp_path):
     import dataclasses, json
     import sae_lens.registry as R
     from sae_lens import TopKSAE, TopKSAEConfig
-    from sae_nb.llm import SAELENS_FIELDS, load_saelens, save_saelens
+    from sae_nb.interop import SAELENS_FIELDS, load_saelens, save_saelens
     readable = {"standard", "topk", "jumprelu"}
     trained_as_readable = {"batchtopk", "matryoshka_batchtopk"}   # SAELens saves these as jumprelu for inference
     for reg in (R.SAE_CLASS_REGISTRY, R.SAE_TRAINING_CLASS_REGISTRY):

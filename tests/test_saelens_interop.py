@@ -9,7 +9,7 @@ sae_lens = pytest.importorskip("sae_lens")
 
 from sae_nb.core import CorruptFileError
 from sae_nb.sae import SAE, arch_config
-from sae_nb.llm import save_saelens, load_saelens
+from sae_nb.interop import save_saelens, load_saelens
 
 ARCHS = ["l1", "topk", "batchtopk", "jumprelu", "matryoshka"]
 
