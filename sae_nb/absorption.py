@@ -144,6 +144,7 @@ def train_letter_probe(ss: SpellingSet, layer: int, n_epochs: int = 50, batch_si
     W, b = _bce_probe(X, torch.nn.functional.one_hot(y, 26).float(), n_epochs, batch_size, lr, seed=seed)
     return LetterProbe(W, b, layer)
 
+# %% ../nbs/08a_absorption.ipynb
 def probe_report(probe: LetterProbe, ss: SpellingSet) -> pd.DataFrame:
     "Per letter on the test words: F1, precision, recall of score > 0, and the number of test words."
     X, y = ss.split(probe.layer, False)
@@ -190,6 +191,7 @@ def _balanced_logreg(X: Tensor, # (c, n, k) features, one problem per class
         wr = w / sd[:, 0]
         return wr.float(), (b - (mu[:, 0] * wr).sum(-1)).float()
 
+# %% ../nbs/08a_absorption.ipynb
 @torch.no_grad()
 def _latents(sae: SAE, X: Tensor, scale: float, chunk: int = 4096) -> Tensor:
     "(n_inst, n, d_sae) activations of raw rows X."
@@ -244,6 +246,7 @@ def absorption_scores(c: Tensor, # (n, d_sae) each latent's contribution along t
     full = quiet & (cos[t] >= FULL_ABSORPTION_COS) & (proj >= 0) & (c.gather(1, t[:, None])[:, 0] / proj >= PROJECTION_SHARE)
     return frac, full
 
+# %% ../nbs/08a_absorption.ipynb
 def absorption(sae: SAE, ss: SpellingSet, probe: LetterProbe, scale: float = 1.0, ks: pd.DataFrame | None = None,
                min_f1: float = 0.6, **kw) -> pd.DataFrame:
     "SAEBench's first-letter absorption, per instance and letter, on the test words the probe gets right: mean absorption fraction, full-absorption rate, the letter's main latents (`k_sparse_probing`) and whether its probe passes `min_f1` (only those letters enter `absorption_summary`)."

@@ -175,9 +175,11 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     if amp: settings["precision"] = "bf16"   # fp32 folders of earlier sae-nb versions keep their settings
     with own_out(out, settings, ("compare.csv", "compare.png", "first_letter_probes.csv")) as run:
         run.update(precision="bf16" if amp else "fp32", bf16_units=units)
-        return _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress, composition, absorption, amp)
+        return _llm(out, run, log, model=model, layer=layer, text=text, tokens=tokens, width=width, seeds=seeds, steps=steps, l0=l0, w_pair=w_pair,
+                    device=device, archs=archs, aux=aux, progress=progress, composition=composition, absorption=absorption, amp=amp)
 
-def _llm(out, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, run, log, progress, composition=False, absorption=0, amp=False):
+def _llm(out, run, log, *, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, progress, composition, absorption, amp):
+    "The work of `llm_job` once its arguments are checked (by keyword only: sixteen settings in a row are too easy to swap)."
     import matplotlib.pyplot as plt
     from sae_nb.activations import load_model, extract_activations, remove_store
     from sae_nb.llm import compare_variants
@@ -367,12 +369,14 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
                     w_pair=w_pairs, tau=taus, curve_every=curve_every, curve_rows=curve_rows, heldout=heldout, features=features, hidden=hidden, precision="bf16" if amp else "fp32")
     with own_out(out, settings, SYNTH_OUTPUTS) as run:
         run.update(device=str(dev), model_dir=str(model_dir))
-        return _synthbench(out, dev, model_dir, archs_l, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,
-                           features, hidden, amp, checkpoint_every, run, log)
+        return _synthbench(out, run, log, dev=dev, model_dir=model_dir, archs=archs_l, samples=samples, seeds=seeds, hinge=hinge, width=width, l0=l0,
+                           lrs=lrs, decays=decays, batch=batch, w_pairs=w_pairs, taus=taus, curve_every=curve_every, curve_rows=curve_rows,
+                           heldout=heldout, features=features, hidden=hidden, amp=amp, checkpoint_every=checkpoint_every)
 
 # %% ../nbs/98_cli.ipynb
-def _synthbench(out, dev, model_dir, archs, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,
-                features, hidden, amp, checkpoint_every, run, log):
+def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,
+                features, hidden, amp, checkpoint_every):
+    "The work of `synthbench_job` once its arguments are checked (by keyword only)."
     from sae_nb.core import cpu_name
     from sae_nb.sae import K_SPARSE, SAE, arch_config
     from sae_nb.train import TrainConfig, WallClock, train_sae
