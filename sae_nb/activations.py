@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
-from .core import CorruptFileError, atomic_write, check_finite, fingerprint, get_device, patch_to, pid_alive, sha256_file
+from .core import CorruptFileError, atomic_write, bf16_units, check_bf16, check_finite, fingerprint, get_device, patch_to, pid_alive, sha256_file
 
 # %% auto 0
 __all__ = ['KNOWN_MODELS', 'MANIFEST', 'STORE_VERSION', 'ByteTokenizer', 'LoadedModel', 'cache_root', 'load_model', 'parse_layer',
@@ -275,6 +275,7 @@ class StoreSpec:
     text: str
     skip_bos: bool
     shard_seqs: int
+    precision: str = "fp32" # the model's forward: "fp32", "bf16" (autocast over fp32 weights) or "bf16 weights"; shards of two never mix in one store
 
 # %% ../nbs/08_activations.ipynb
 class ActivationStore:
@@ -394,20 +395,31 @@ def _write_shard(out: Path, k: int, A: Tensor, # (rows, d) float activations
 
 # %% ../nbs/08_activations.ipynb
 def extract_activations(out: str | Path, model: str | LoadedModel = "smollm2", layer: int | str = 12, n_tokens: int = 100_000,
-                        ctx_len: int = 128, batch_size: int = 8, shard_tokens: int = 32_768, dtype: str = "float16",
+                        ctx_len: int = 128,
+                        batch_size: int | None = None, # sequences per forward; default 8 in fp32, 32 in bf16 (the fastest of each on 2 cores: benchmarks/recorded/extract_speed_2cpu.txt)
+                        shard_tokens: int = 32_768, dtype: str = "float16",
                         text: str | Path | Sequence[str] = "wiki", skip_bos: bool = True, device=None, progress: bool = True,
                         max_new_shards: int | None = None, # stop after this many new shards (to test interruption)
+                        precision: str = "fp32", # the model's forward: "fp32", "bf16", or "auto" (bf16 where the device has bf16 units); bf16 is autocast over fp32 weights, or the weights themselves for a model loaded with `dtype=torch.bfloat16` (faster, about twice the error: benchmarks/recorded/extract_speed_2cpu.txt)
                         ) -> ActivationStore:
     "Extract `n_tokens` activations of `model` at `layer` into a store at `out`, resuming a partial one."
     out = Path(out)
     if dtype not in ("float16", "float32"): raise ValueError(f"dtype must be float16 or float32, got {dtype!r}")
-    if n_tokens < 1 or batch_size < 1: raise ValueError(f"n_tokens and batch_size must be >= 1, got {n_tokens}, {batch_size}")
+    if precision not in ("fp32", "bf16", "auto"): raise ValueError(f"precision must be fp32, bf16 or auto, got {precision!r}")
+    if n_tokens < 1 or (batch_size is not None and batch_size < 1): raise ValueError(f"n_tokens and batch_size must be >= 1, got {n_tokens}, {batch_size}")
     lm = model if isinstance(model, LoadedModel) else load_model(model, device)
+    if precision == "auto": precision = "bf16" if bf16_units(lm.device) else "fp32"
+    if precision == "bf16": check_bf16(lm.device)
+    if next(lm.model.parameters()).dtype == torch.bfloat16:
+        if precision != "bf16": raise ValueError("the model's weights are bf16 (load_model(..., dtype=torch.bfloat16)): extract with precision='bf16', or load it in fp32")
+        precision = "bf16 weights"
+    autocast = precision == "bf16"   # over fp32 weights
+    batch_size = batch_size or (8 if precision == "fp32" else 32)
     L = parse_layer(lm, layer)
     per_seq = ctx_len - int(skip_bos)
     shard_seqs = max(1, shard_tokens // per_seq)
     text_name = text if isinstance(text, str) else (str(text) if isinstance(text, Path) else f"{len(text)} strings")
-    spec = StoreSpec(lm.name, L, lm.d_model, ctx_len, dtype, text_name, skip_bos, shard_seqs)
+    spec = StoreSpec(lm.name, L, lm.d_model, ctx_len, dtype, text_name, skip_bos, shard_seqs, precision)
     shards = []
     if (out / MANIFEST).exists():
         old = ActivationStore(out, verify=True)
@@ -425,7 +437,8 @@ def extract_activations(out: str | Path, model: str | LoadedModel = "smollm2", l
         S = seqs[k * shard_seqs:(k + 1) * shard_seqs]
         chunks = []
         for b in range(0, len(S), batch_size):
-            x = layer_acts(lm, S[b:b + batch_size], L)[:, int(skip_bos):].float()
+            with torch.autocast(lm.device.type, dtype=torch.bfloat16, enabled=autocast):
+                x = layer_acts(lm, S[b:b + batch_size], L)[:, int(skip_bos):].float()
             if not torch.isfinite(x).all():
                 bad = (~torch.isfinite(x)).nonzero()[0].tolist()
                 raise ValueError(f"the model produced non-finite activations at shard {k}, sequence {b + bad[0]}, position {bad[1] + int(skip_bos)}")

@@ -149,6 +149,7 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
             composition: bool = False, # meta-SAE score and the arithmetic test
             absorption: int = 0, # first-letter words for SAEBench's absorption (0: off)
             precision: str = "auto", # "bf16", "fp32", or "auto": bf16 where the device has bf16 units (`bf16_units`)
+            extract_precision: str = "fp32", # the language model's forward during extraction: "fp32", "bf16" (autocast) or "auto"
            ) -> pd.DataFrame:
     "Extract activations, train plain and orthogonal SAEs of each architecture in `arch` (comma-separated) at matched L0, write the comparison; returns the per-variant summary."
     matplotlib.use("Agg")
@@ -164,7 +165,10 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     check_variants(archs, (w_pair,))   # a repeated --arch, or --w-pair 0 (the plain variant, always trained), would train one variant twice
     out = check_out(out); dev = get_device(device)
     _need(precision in ("auto", "bf16", "fp32"), f"--precision must be auto, bf16 or fp32, got {precision!r}")
+    _need(extract_precision in ("auto", "bf16", "fp32"), f"--extract-precision must be auto, bf16 or fp32, got {extract_precision!r}")
     units = bf16_units(dev)
+    if extract_precision == "bf16": check_bf16(dev)
+    if extract_precision == "auto": extract_precision = "bf16" if units is not None else "fp32"
     if precision == "bf16": check_bf16(dev)
     amp = precision == "bf16" or (precision == "auto" and units is not None)
     log(f"precision: {'bf16' if amp else 'fp32'} ({'asked' if precision != 'auto' else 'auto'}; bf16 units on {dev}: {units or 'none'})")
@@ -173,12 +177,14 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     if composition: settings["composition"] = True   # only when asked: folders of earlier runs keep their settings
     if absorption: settings["absorption"] = absorption
     if amp: settings["precision"] = "bf16"   # fp32 folders of earlier sae-nb versions keep their settings
+    if extract_precision != "fp32": settings["extract_precision"] = extract_precision
     with own_out(out, settings, ("compare.csv", "compare.png", "first_letter_probes.csv")) as run:
         run.update(precision="bf16" if amp else "fp32", bf16_units=units)
         return _llm(out, run, log, model=model, layer=layer, text=text, tokens=tokens, width=width, seeds=seeds, steps=steps, l0=l0, w_pair=w_pair,
-                    device=device, archs=archs, aux=aux, progress=progress, composition=composition, absorption=absorption, amp=amp)
+                    device=device, archs=archs, aux=aux, progress=progress, composition=composition, absorption=absorption, amp=amp,
+                    extract_precision=extract_precision)
 
-def _llm(out, run, log, *, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, progress, composition, absorption, amp):
+def _llm(out, run, log, *, model, layer, text, tokens, width, seeds, steps, l0, w_pair, device, archs, aux, progress, composition, absorption, amp, extract_precision):
     "The work of `llm_job` once its arguments are checked (by keyword only: sixteen settings in a row are too easy to swap)."
     import matplotlib.pyplot as plt
     from sae_nb.activations import load_model, extract_activations, remove_store
@@ -194,8 +200,10 @@ def _llm(out, run, log, *, model, layer, text, tokens, width, seeds, steps, l0, 
     _need(_trainable(_store_shards(tokens, per_seq)), f"--tokens {tokens} makes shards too small to train on (one is held out, batches of 1,024 come from up to 4): use --tokens {_min_tokens(per_seq)} or more")
     shard_seqs = -(-(-(-tokens // per_seq)) // 8)   # eight shards of equal size (the last a little smaller): the held-out one is a full shard
     log(f"extracting {tokens:,} activations of layer {layer} into {out / 'store'} (resumed where a store is already there)")
-    store = extract_activations(out / "store", lm, layer=layer, n_tokens=tokens, ctx_len=ctx, shard_tokens=shard_seqs * per_seq,
-                                text=text, progress=progress)
+    elm = load_model(model, device, dtype=torch.bfloat16) if extract_precision == "bf16" else lm   # bf16 weights: the fastest extraction (benchmarks/recorded/extract_speed_2cpu.txt)
+    store = extract_activations(out / "store", elm, layer=layer, n_tokens=tokens, ctx_len=ctx, shard_tokens=shard_seqs * per_seq,
+                                text=text, progress=progress, precision=extract_precision)
+    if extract_precision == "bf16": del elm
     if not _trainable([sh["rows"] for sh in store.shards]):   # the text ran out: an unusable store must not block a re-run with other --tokens
         seqs = sum(sh["seqs"] for sh in store.shards); remove_store(out / "store")
         raise ValueError(f"the text gives only {len(store):,} activations ({len(store.shards)} shard(s) of up to {shard_seqs * per_seq:,}), too few to train on with one shard held out: "
@@ -262,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     l.add_argument("--composition", action="store_true", help="also SAEBench's meta-SAE score and the arithmetic test between plain and hinge SAEs")
     l.add_argument("--absorption", type=int, default=0, metavar="WORDS", help="also SAEBench's first-letter absorption on WORDS vocabulary words (e.g. 8000; default: off)")
     l.add_argument("--precision", default="auto", choices=("auto", "bf16", "fp32"), help="training precision; auto: bf16 where the device has bf16 units (CUDA, or a CPU with AMX / AVX512-BF16), else fp32 (default: auto)")
+    l.add_argument("--extract-precision", default="fp32", choices=("auto", "bf16", "fp32"), help="the language model's forward while extracting: bf16 (a bf16 copy of the model) was 3.06x faster end to end on 2 AMX cores, its activations within 1%% median relative error of fp32's; auto: bf16 where the device has bf16 units (default: fp32)")
     b = sub.add_parser("synthbench", help="SynthSAEBench at a chosen budget, trained from the fast sampler: plain and hinge SAEs, learning curves, per-feature diagnosis")
     b.add_argument("--out", default="results/synthbench", help="folder for the table, curves, diagnosis and SAEs (default: results/synthbench)")
     b.add_argument("--archs", default="matryoshka,l1", help=f"architectures, comma-separated: {', '.join(ARCHS)} (default: matryoshka,l1)")
@@ -292,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             synthbench_job(args.out, args.archs, args.samples, args.seeds, args.hinge, args.width, args.l0, args.lr, args.decay, args.batch, args.w_pair, args.tau,
                            args.curve_every, args.curve_rows, args.heldout, args.features, args.hidden, args.model_dir, args.precision, args.device, args.checkpoint_every)
         else: llm_job(args.out, args.model, args.layer, args.text, args.tokens, args.width, args.seeds, args.steps, args.l0, args.w_pair, args.device, arch=args.arch, aux=not args.no_aux,
-                         progress=sys.stderr.isatty(), composition=args.composition, absorption=args.absorption, precision=args.precision)
+                         progress=sys.stderr.isatty(), composition=args.composition, absorption=args.absorption, precision=args.precision,
+                   extract_precision=args.extract_precision)
     except (ValueError, FileNotFoundError, ModuleNotFoundError) as e:
         print(f"sae-nb: error: {e}", file=sys.stderr); return 2
     return 0

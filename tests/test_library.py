@@ -368,3 +368,17 @@ def test_fused_adam_gives_the_for_loop_adams_result(monkeypatch):
     loop = trained()
     for arch in fused:
         for k, v in fused[arch].items(): assert torch.allclose(v, loop[arch][k], rtol=1e-4, atol=1e-5), (arch, k, (v - loop[arch][k]).abs().max())
+
+
+def test_llm_extracts_in_bf16_where_the_cpu_has_bf16_units(tmp_path):
+    "Issue 25: `sae-nb llm --extract-precision bf16` extracts with a bf16 copy of the model and says so in the store; without bf16 units it is refused by name."
+    from sae_nb.cli import main
+    from sae_nb.core import bf16_units
+    from sae_nb.activations import ActivationStore
+    (tmp_path / "t.txt").write_text("Some words of text, and a few more of them. " * 200)
+    args = ["llm", "--model", "tiny-gpt2", "--layer", "1", "--width", "32", "--seeds", "1", "--steps", "10", "--l0", "4", "--device", "cpu",
+            "--tokens", "2200", "--text", str(tmp_path / "t.txt"), "--out", str(tmp_path / "o"), "--extract-precision", "bf16"]
+    if bf16_units("cpu") is None:
+        assert main(args) == 2; return   # refused, naming the missing units
+    assert main(args) == 0
+    assert ActivationStore(tmp_path / "o" / "store").spec.precision == "bf16 weights"
