@@ -5,7 +5,7 @@
 # %% ../nbs/08_activations.ipynb 2
 from __future__ import annotations
 import bz2, hashlib, importlib.util, io, json, math, os, re, shutil, time
-from dataclasses import dataclass, asdict, fields
+from dataclasses import MISSING, dataclass, asdict, fields
 from pathlib import Path
 from typing import Iterable, Sequence
 import numpy as np
@@ -365,7 +365,8 @@ def _check_manifest(m: dict, mf: Path):
     "The manifest's schema: spec fields, `complete`, and each shard's keys, types and finite sums; a `CorruptFileError` naming the first problem."
     spec = m.get("spec")
     want = {f.name for f in fields(StoreSpec)}
-    if not isinstance(spec, dict) or set(spec) != want: raise CorruptFileError(f"{mf}: spec must have the fields {sorted(want)}, has {sorted(spec) if isinstance(spec, dict) else spec!r}")
+    need = {f.name for f in fields(StoreSpec) if f.default is MISSING}   # a field added later has a default: stores written before it still open
+    if not isinstance(spec, dict) or not need <= set(spec) <= want: raise CorruptFileError(f"{mf}: spec must have the fields {sorted(need)} (and may have {sorted(want - need)}), has {sorted(spec) if isinstance(spec, dict) else spec!r}")
     if not isinstance(m.get("complete"), bool) or not isinstance(m.get("shards"), list): raise CorruptFileError(f"{mf}: 'complete' must be true/false and 'shards' a list")
     for i, sh in enumerate(m["shards"]):
         for k, t in _SHARD_KEYS.items():

@@ -21,8 +21,8 @@ from .interop import save_saelens
 
 # %% auto 0
 __all__ = ['CE_MIN_GAP', 'ARCH_NAMES', 'split_shards', 'StoreRun', 'train_store', 'composite_latents', 'splice_ce',
-           'evaluate_sae', 'top_activations', 'latent_browser', 'check_variants', 'variant_name', 'live_latents',
-           'compare_variants', 'sweep_store_widths']
+           'evaluate_sae', 'top_activations', 'check_variants', 'variant_name', 'live_latents', 'compare_variants',
+           'sweep_store_widths']
 
 # %% ../nbs/09_llm.ipynb
 def split_shards(store: ActivationStore, holdout: int = 1) -> tuple[list[int], list[int]]:
@@ -160,21 +160,6 @@ def top_activations(sae: SAE, store: ActivationStore, lm: LoadedModel, latent: i
         toks = store.tokens(s)[q]
         rows.append(dict(activation=round(v, 3), before=lm.decode(toks[max(1, p - before):p]), token=lm.decode(toks[p:p + 1])))
     return pd.DataFrame(rows)
-
-def latent_browser(sae: SAE, store: ActivationStore, lm: LoadedModel, scale: float, n: int = 8):
-    "A widget: choose instance and latent; shows its firing rate and max-activating held-out text."
-    import ipywidgets as W
-    from html import escape
-    inst = W.BoundedIntText(0, min=0, max=sae.cfg.n_inst - 1, description="instance")
-    lat = W.BoundedIntText(0, min=0, max=sae.cfg.d_sae - 1, description="latent")
-    out = W.HTML()
-    def draw(*_):
-        t = top_activations(sae, store, lm, lat.value, scale, inst=inst.value, n=n)
-        if t.empty: out.value = f"<i>latent {lat.value} never fires on the held-out text</i>"; return
-        body = "".join(f"<tr><td>{r.activation:.2f}</td><td style='text-align:right'>{escape(r.before)}</td><td><b>{escape(r.token)}</b></td></tr>" for r in t.itertuples())
-        out.value = f"<table><tr><th>act</th><th>text before</th><th>token</th></tr>{body}</table>"
-    inst.observe(draw, "value"); lat.observe(draw, "value"); draw()
-    return W.VBox([W.HBox([inst, lat]), out])
 
 # %% ../nbs/09_llm.ipynb
 ARCH_NAMES = dict(l1="L1", topk="TopK", batchtopk="BatchTopK", jumprelu="JumpReLU", matryoshka="Matryoshka")

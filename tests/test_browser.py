@@ -23,7 +23,7 @@ def test_toy_panel_retrains_and_redraws_in_the_browser(tmp_path):
 
 LATENT_NB = code_notebook(
     "import tempfile\nfrom pathlib import Path\nfrom sae_nb.activations import load_model, extract_activations, text_docs\n"
-    "from sae_nb.llm import train_store, latent_browser",
+    "from sae_nb.llm import train_store\nfrom sae_nb.widgets import latent_browser",
     "tiny = load_model('tiny-gpt2', device='cpu')\ntdir = Path(tempfile.mkdtemp())\n"
     "store = extract_activations(tdir / 'tiny', tiny, layer=1, n_tokens=6000, ctx_len=64, shard_tokens=1500, text=text_docs('wiki')[:8], progress=False)\n"
     "sae, smp, _ = train_store(store, 128, seeds=[0], target_l0=8, n_steps=200, batch_size=256, lr=3e-3, device='cpu')",
