@@ -38,7 +38,8 @@ def main(argv=None):
     import torch
     from sae_nb.activations import load_model, extract_activations
     from sae_nb.absorption import SpellingSet, spelling_acts, train_letter_probe, probe_report, passing_letters, pick_layer, arithmetic_test, calibrate_detector
-    from sae_nb.llm import compare_variants, live_latents, top_activations, variant_name
+    from sae_nb.llm import top_activations
+    from sae_nb.experiments import compare_variants, live_latents, variant_name
     from sae_nb.interop import load_saelens
     t0, work = time.time(), Path(a.work)
     say = lambda s: print(f"[{time.time() - t0:5.0f}s] {s}", flush=True)

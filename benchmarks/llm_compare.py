@@ -27,7 +27,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import torch
     from sae_nb.activations import load_model, extract_activations
-    from sae_nb.llm import compare_variants, sweep_store_widths
+    from sae_nb.experiments import compare_variants, sweep_store_widths
     t0 = time.time()
     lm = load_model("smollm2", device=a.device)
     store = extract_activations(a.store, lm, layer=a.layer, n_tokens=a.tokens, ctx_len=128, shard_tokens=16_384, progress=False)

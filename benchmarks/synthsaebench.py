@@ -51,7 +51,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import sae_lens
     from sae_nb.synthbench import synthsaebench16k_config, load_or_build, generate_store, saelens_scores, StoredSource, feature_diagnosis
-    from sae_nb.llm import ARCH_NAMES, train_store, split_shards
+    from sae_nb.llm import train_store, split_shards
+    from sae_nb.experiments import ARCH_NAMES
     from sae_nb.interop import load_saelens
     from sae_nb.sae import K_SPARSE, matryoshka_prefixes
     from sae_nb.neighbours import NeighbourPenalty

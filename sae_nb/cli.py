@@ -161,7 +161,7 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     _need(math.isfinite(w_pair) and w_pair >= 0, f"--w-pair must be a finite number >= 0 (a negative weight would reward parallel latents), got {w_pair}")
     archs = [a.strip() for a in arch.split(",") if a.strip()]
     _need(bool(archs) and all(a in ARCHS for a in archs), f"--arch must be a comma-separated list of {', '.join(ARCHS)}, got {arch!r}")
-    from sae_nb.llm import check_variants
+    from sae_nb.experiments import check_variants
     check_variants(archs, (w_pair,))   # a repeated --arch, or --w-pair 0 (the plain variant, always trained), would train one variant twice
     out = check_out(out); dev = get_device(device)
     _need(precision in ("auto", "bf16", "fp32"), f"--precision must be auto, bf16 or fp32, got {precision!r}")
@@ -188,7 +188,7 @@ def _llm(out, run, log, *, model, layer, text, tokens, width, seeds, steps, l0, 
     "The work of `llm_job` once its arguments are checked (by keyword only: sixteen settings in a row are too easy to swap)."
     import matplotlib.pyplot as plt
     from sae_nb.activations import load_model, extract_activations, remove_store
-    from sae_nb.llm import compare_variants
+    from sae_nb.experiments import compare_variants
     layer = int(layer) if str(layer).lstrip("-").isdigit() else layer
     t0 = time.time()
     lm = load_model(model, device)

@@ -538,7 +538,8 @@ def test_feature_diagnosis_counts_every_row_and_damaged_synthetic_models_are_nam
 def test_comparison_settings_mean_what_they_say(tmp_path, store):
     "`compare_variants(tau=...)` counted pairs above 0.3 whatever tau was; --w-pair 0 or --arch topk,topk trained one variant twice under one name; "
     "`ce_recovered` was 17.9 where the layer barely matters; `arithmetic_test` with no directions and `meta_sae` on one row gave raw errors or -inf."
-    from sae_nb.llm import compare_variants, evaluate_sae, CE_MIN_GAP
+    from sae_nb.llm import evaluate_sae, CE_MIN_GAP
+    from sae_nb.experiments import compare_variants
     from sae_nb.cli import main
     from sae_nb.absorption import arithmetic_test
     from sae_nb.composition import meta_sae
