@@ -1,7 +1,7 @@
 """Drive JupyterLab in headless Chromium (Debian's `chromium`, Playwright's Python package): the browser tests and
 `benchmarks/widget_latency.py` use this. Nothing here downloads: Playwright is pointed at /usr/bin/chromium."""
 from __future__ import annotations
-import contextlib, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+import contextlib, functools, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,16 +120,23 @@ def cell_errors(page) -> list[str]:
     return page.evaluate("() => Array.from(document.querySelectorAll('.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"] pre, .jp-RenderedText[data-mime-type=\"application/vnd.jupyter.error\"]')).map(e => e.textContent)")
 
 
+@functools.lru_cache(None)
+def _ci_flags():
+    "`.ci/execute_notebook.py`'s `flags`: the one reading of a cell's `#| slow` / `#| cuda` / `#| eval: false` directives."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("execute_notebook", ROOT / ".ci" / "execute_notebook.py")
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    return mod.flags
+
+
 def _flagged(cell, flags) -> bool:
-    "Whether a code cell starts with a `#| slow` / `#| cuda` directive in `flags` (nbdev_test skips those; so do the browser tests)."
+    "Whether a code cell carries a directive in `flags` (nbdev_test skips those; so do the browser tests)."
+    import types
     src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-    for line in src.splitlines():
-        if not line.startswith("#|"): return False
-        if set(line[2:].split()) & set(flags): return True
-    return False
+    return bool(_ci_flags()(types.SimpleNamespace(source=src)) & set(flags))
 
 
-def notebook_copy(root: Path, notebook: Path | dict, name: str | None = None, skip=("slow", "cuda")) -> str:
+def notebook_copy(root: Path, notebook: Path | dict, name: str | None = None, skip=("slow", "cuda", "eval-false")) -> str:
     "Copy a notebook (a path, or a notebook as a dict) into `root`/nbs beside a copy of settings.ini, so its nbdev_export cell writes there, not into the repo; the recorded results it reads are linked, and its `skip`-flagged cells are left out, as nbdev_test leaves them. Returns its path under `root`."
     (root / "nbs").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "settings.ini", root / "settings.ini")
