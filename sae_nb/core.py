@@ -55,7 +55,7 @@ def check_bf16(device: str | torch.device):
     "Refuse bf16 on a device without bf16 units, with what it lacks."
     if bf16_units(device) is None:
         what = "its CPU has neither amx_bf16 nor avx512_bf16" if torch.device(device).type == "cpu" else "it does not support bf16"
-        raise ValueError(f"bf16 (amp=True) asked on {device}, but {what}, so bf16 would be emulated and slower than fp32: train in fp32 (amp=False)")
+        raise ValueError(f"bf16 asked on {device}, but {what}, so bf16 would be emulated and slower than fp32: use fp32 (amp=False when training, precision='fp32' when extracting)")
 
 # %% ../nbs/00_core.ipynb
 def patch_to(cls: type):
