@@ -13,7 +13,6 @@ from pathlib import Path
 
 def main(argv=None):
     import pandas as pd
-    import torch
     from sae_nb.synthbench import load_or_build, FeatureView
     from sae_nb.sampler import SynthSampler, SampledSource
     from sae_nb.interop import load_saelens
@@ -24,29 +23,18 @@ def main(argv=None):
     ap.add_argument("--archs", default="l1,matryoshka,batchtopk"); ap.add_argument("--rows", type=int, default=16_384)
     a = ap.parse_args(argv)
     model = load_or_build(a.model, log=lambda s: None)
-    parent = SynthSampler(model).parent
-    level = torch.zeros(len(parent), dtype=torch.long)
-    for f in range(len(parent)):
-        p = int(parent[f])
-        while p >= 0: level[f] += 1; p = int(parent[p])
+    smp = SynthSampler(model)
+    parent, level = smp.parent, smp.level   # level 0: a root
     held = SampledSource(SynthSampler(model, seed=1_000_003), a.rows)   # raw rows: saved SAEs take raw activations
     levels, examples = [], []
     for arch in a.archs.split(","):
         dirs = {v: Path(a.run, "saes", f"{arch}_{v}_seed0") for v in ("plain", "hinge")}
         if not all(d.exists() for d in dirs.values()): print(f"{arch}: no saved SAEs yet, skipped"); continue
         view = FeatureView({v: (load_saelens(d)[0], 0) for v, d in dirs.items()}, held, parent=parent, top=1)
-        n = len(view.rate)
-        rank = torch.empty(n, dtype=torch.long); rank[view.order] = torch.arange(n)
-        decile = torch.tensor([max(d for d in range(10) if d * n // 10 <= int(r)) for r in rank])
+        every = pd.concat([view.latents(f).assign(feature=f) for f in range(len(view.rate))])   # each feature's best latent per SAE (top=1): cos, recall, precision
         for v in ("plain", "hinge"):
-            cos = torch.cat([(view.F[i:i + 2048] @ view.D[v].T) for i in range(0, n, 2048)])   # (features, latents)
-            best_cos, best = cos.max(1)
-            rec, prec = [], []
-            for f in range(n):
-                fr, lr = view.rows_of(None, f), view.rows_of(v, int(best[f]))
-                both = int(torch.isin(lr, fr).sum()) if len(lr) and len(fr) else 0
-                rec.append(both / len(fr) if len(fr) else float("nan")); prec.append(both / len(lr) if len(lr) else float("nan"))
-            df = pd.DataFrame(dict(feature=range(n), level=level.tolist(), decile=decile.tolist(), best_cos=best_cos.tolist(), recall=rec, precision=prec))
+            best = every[every.sae == v].rename(columns={"cos": "best_cos"})
+            df = best.assign(level=level[best.feature.values].tolist(), decile=view.decile[best.feature.values].tolist())
             g = df.groupby(["level", "decile"]).agg(features=("feature", "size"), best_cos=("best_cos", "mean"), recall=("recall", "mean"), precision=("precision", "mean")).reset_index()
             levels.append(g.assign(arch=arch, variant=v))
         roots = [int(f) for f in view.order.flip(0) if parent[f] < 0 and bool((parent == f).any())][:3]

@@ -149,7 +149,7 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
             composition: bool = False, # meta-SAE score and the arithmetic test
             absorption: int = 0, # first-letter words for SAEBench's absorption (0: off)
             precision: str = "auto", # "bf16", "fp32", or "auto": bf16 where the device has bf16 units (`bf16_units`)
-            extract_precision: str = "fp32", # the language model's forward during extraction: "fp32", "bf16" (autocast) or "auto"
+            extract_precision: str = "fp32", # the language model's forward during extraction: "fp32", "bf16" (a bf16 copy of the model) or "auto"
            ) -> pd.DataFrame:
     "Extract activations, train plain and orthogonal SAEs of each architecture in `arch` (comma-separated) at matched L0, write the comparison; returns the per-variant summary."
     matplotlib.use("Agg")

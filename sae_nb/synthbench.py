@@ -320,6 +320,14 @@ class FeatureView:
                 rs.append(r.cpu() + s); ls.append(l.cpu())
             self.l_off[name], self.l_rows[name] = _by_column(torch.cat(rs), torch.cat(ls), sae.cfg.d_sae)
         self.order = self.rate.argsort(stable=True)   # features, rarest first
+        n = len(self.rate)
+        self.rank = torch.empty(n, dtype=torch.long); self.rank[self.order] = torch.arange(n)
+        self.decile = (10 * (self.rank + 1) - 1) // n   # by rate: decile d holds the features ranked d·n // 10 … (d + 1)·n // 10 − 1 (`members`)
+
+    def members(self, d: int) -> Tensor:
+        "The features of firing-rate decile `d` (0 = rarest), rarest first."
+        n = len(self.rate)
+        return self.order[d * n // 10:(d + 1) * n // 10]
 
     def rows_of(self, name: str | None, i: int) -> Tensor:
         "Held-out rows that latent `i` of SAE `name` fires on (name None: that true feature's rows)."
@@ -342,9 +350,8 @@ class FeatureView:
 
     def describe(self, feature: int) -> str:
         "The feature's firing rate, rank by rate, and place in the hierarchy."
-        rank, n = int((self.order == feature).nonzero()[0, 0]), len(self.rate)
-        dec = max(d for d in range(10) if d * n // 10 <= rank)   # deciles split at d·n // 10, as `feature_panel` splits them
-        s = f"feature {feature}: fires on {self.rate[feature]:.3%} of {self.n:,} held-out rows (rarity rank {rank:,} of {n:,}, decile {dec})"
+        s = (f"feature {feature}: fires on {self.rate[feature]:.3%} of {self.n:,} held-out rows "
+             f"(rarity rank {int(self.rank[feature]):,} of {len(self.rate):,}, decile {int(self.decile[feature])})")
         if self.parent is not None:
             p, kids = int(self.parent[feature]), (self.parent == feature).nonzero()[:, 0].tolist()
             s += ("; a root" if p < 0 else f"; child of {p}") + (f"; parent of {len(kids)}: {', '.join(map(str, kids[:6]))}{' …' if len(kids) > 6 else ''}" if kids else "")

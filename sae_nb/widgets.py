@@ -159,9 +159,7 @@ def small_feature_view(n_features: int = 1024, d_in: int = 64, width: int = 256,
 
 def feature_panel(view, show: bool = True, feature: int | None = None):
     "A picker over `view`'s true features (firing-rate decile, place in it, or the feature's number) that redraws `view.plot`: each SAE's best latents for that feature."
-    n = len(view.rate)
-    bounds = [(d * n // 10, (d + 1) * n // 10) for d in range(10)]
-    def members(d): a, b = bounds[d]; return view.order[a:b]
+    n, members = len(view.rate), view.members
     def rates(d): m = members(d); return float(view.rate[m[0]]), float(view.rate[m[-1]])
     decile = W.Dropdown(options=[(f"{d}: {rates(d)[0]:.2%}–{rates(d)[1]:.2%}" + (" (rarest)" if d == 0 else ""), d) for d in range(10)], value=9, description="rate decile")
     pick = W.IntSlider(value=0, min=0, max=len(members(9)) - 1, description="feature #", continuous_update=False)
