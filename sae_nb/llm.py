@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_llm.ipynb 2
 from __future__ import annotations
-import time, warnings
+import warnings
 from pathlib import Path
 from typing import NamedTuple, Sequence
 import numpy as np
@@ -12,12 +12,11 @@ import pandas as pd
 import torch
 from torch import Tensor
 from .core import bf16_units, get_device, unit_norm
-from .sae import K_SPARSE, SAE, arch_config
+from .sae import SAE, arch_config
 from .train import History, TrainConfig, train_sae
 from .composition import meta_sae
 from .metrics import decoder_geometry, nnls
 from .activations import ActivationStore, LoadedModel, StoreSampler
-from .interop import save_saelens
 
 # %% auto 0
 __all__ = ['CE_MIN_GAP', 'split_shards', 'StoreRun', 'train_store', 'composite_latents', 'splice_ce', 'check_spelling',
