@@ -12,6 +12,10 @@ sessions is recorded as far as it got; `--record-only` copies without training.
 
     .venv/bin/python benchmarks/synthbench_long.py                      # train (resumes), then record
     .venv/bin/python benchmarks/synthbench_long.py --record-only        # record how far it got
+    .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0   # one seed (folder matryoshka_seed0_20M)
+
+A checkpoint lives under `--work` (results/, not in git): where a session's checkout does not keep results/ between
+sessions, a run must finish within its session, so a study is split by `--first-seed` into runs that fit one.
 """
 import argparse, json, shutil, sys
 from pathlib import Path
@@ -47,6 +51,8 @@ def main(argv=None):
     ap.add_argument("--sweep", default="benchmarks/recorded/synthsaebench_sweep_2cpu.jsonl")
     ap.add_argument("--archs", default="l1,matryoshka,batchtopk"); ap.add_argument("--one-seed", default="topk,jumprelu")
     ap.add_argument("--samples", default="20M"); ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=None, help="train seeds FIRST..FIRST+SEEDS-1 of --archs only (part 1), in their own folder ARCHS_seedFIRST[-LAST]_SAMPLES: "
+                    "a study split into runs that each fit a session; the notebook pools the folders' rows")
     ap.add_argument("--work", default="results/synthbench_16k")
     ap.add_argument("--record", default="benchmarks/recorded/synthbench_16k_2cpu")
     ap.add_argument("--record-only", action="store_true")
@@ -58,11 +64,14 @@ def main(argv=None):
         reuse_freed_memory()   # 1.31x on this run's L1 step (benchmarks/recorded/long_run_profile_2cpu.txt)
         st = chosen(Path(a.sweep))
         print("settings from the sweep:", json.dumps(st))
-        for archs, seeds, name in ((a.archs, a.seeds, f"seeds{a.seeds}_{a.samples}"), (a.one_seed, 1, f"seeds1_{a.samples}")):
+        f = a.first_seed
+        parts = ((a.archs, a.seeds, 0, f"seeds{a.seeds}_{a.samples}"), (a.one_seed, 1, 0, f"seeds1_{a.samples}")) if f is None else \
+                ((a.archs, a.seeds, f, f"{a.archs.replace(',', '+')}_seed{f}{f'-{f + a.seeds - 1}' if a.seeds > 1 else ''}_{a.samples}"),)
+        for archs, seeds, first, name in parts:
             archs = [x for x in archs.split(",") if x]
             if not archs: continue
             synthbench_job(work / name, ",".join(archs), a.samples, seeds, "both", lr=per_arch(st, archs, "lr"), decay=per_arch(st, archs, "decay"),
-                           w_pair=per_arch(st, archs, "w_pair"), tau=per_arch(st, archs, "tau"))
+                           w_pair=per_arch(st, archs, "w_pair"), tau=per_arch(st, archs, "tau"), first_seed=first)
             record(work, Path(a.record))
     record(work, Path(a.record))
 

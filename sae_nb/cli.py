@@ -276,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--archs", default="matryoshka,l1", help=f"architectures, comma-separated: {', '.join(ARCHS)} (default: matryoshka,l1)")
     b.add_argument("--samples", default="20M", help="training samples per SAE, e.g. 20M, 500k, 2e6 (default: 20M)")
     b.add_argument("--seeds", type=int, default=3, help="seeds per variant (default: 3)")
+    b.add_argument("--first-seed", type=int, default=0, help="the seeds are FIRST..FIRST+SEEDS-1: a study's seeds split over several runs, e.g. one a session (default: 0)")
     b.add_argument("--hinge", default="both", help="both: plain and hinge SAEs per seed, paired (same init and batches); off; on (default: both)")
     b.add_argument("--width", type=int, default=4096, help="SAE latents (default: 4096)")
     b.add_argument("--l0", type=int, default=25, help="k of the k-sparse ones, the target of L1 and JumpReLU (default: 25)")
@@ -299,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "toy": toy_job(args.out, args.seeds, args.steps, args.device, args.quick)
         elif args.cmd == "synthbench":
             synthbench_job(args.out, args.archs, args.samples, args.seeds, args.hinge, args.width, args.l0, args.lr, args.decay, args.batch, args.w_pair, args.tau,
-                           args.curve_every, args.curve_rows, args.heldout, args.features, args.hidden, args.model_dir, args.precision, args.device, args.checkpoint_every)
+                           args.curve_every, args.curve_rows, args.heldout, args.features, args.hidden, args.model_dir, args.precision, args.device, args.checkpoint_every,
+                           first_seed=args.first_seed)
         else: llm_job(args.out, args.model, args.layer, args.text, args.tokens, args.width, args.seeds, args.steps, args.l0, args.w_pair, args.device, arch=args.arch, aux=not args.no_aux,
                          progress=sys.stderr.isatty(), composition=args.composition, absorption=args.absorption, precision=args.precision,
                    extract_precision=args.extract_precision)
@@ -356,8 +358,10 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
                    tau: str | float | dict = 0.3, # the hinge's threshold, or one per architecture
                    curve_every: int | str = 2_000_000, curve_rows: int = 16_384, heldout: int = 65_536,
                    features: int = 16_384, hidden: int = 768, model_dir: str | Path | None = None, # default: results/synthsaebench/model at full size, else out/model
-                   precision: str = "auto", device: str | None = None, checkpoint_every: int = 500, log=print) -> pd.DataFrame:
-    "Train `archs` on SynthSAEBench rows drawn by `SynthSampler`, plain and with the hinge, `seeds` seeds; write the table, curves, diagnosis, combinations and SAEs under `out`; returns the table."
+                   precision: str = "auto", device: str | None = None, checkpoint_every: int = 500, log=print,
+                   first_seed: int = 0, # the seeds are first_seed, ..., first_seed + seeds - 1: one study's seeds split over runs (a run a session) share none
+                  ) -> pd.DataFrame:
+    "Train `archs` on SynthSAEBench rows drawn by `SynthSampler`, plain and with the hinge, `seeds` seeds from `first_seed`; write the table, curves, diagnosis, combinations and SAEs under `out`; returns the table."
     matplotlib.use("Agg")
     archs_l = [a.strip() for a in str(archs).split(",") if a.strip()]
     _need(bool(archs_l) and all(a in ARCHS for a in archs_l) and len(set(archs_l)) == len(archs_l), f"--archs must be distinct names of {', '.join(ARCHS)}, comma-separated, got {archs!r}")
@@ -368,6 +372,7 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
     _need(hinge in ("both", "off", "on"), f"--hinge must be both, off or on, got {hinge!r}")
     _need(samples >= batch, f"--samples ({samples:,}) must be at least one batch ({batch:,})")
     for name, v in (("--seeds", seeds), ("--width", width), ("--batch", batch), ("--curve-rows", curve_rows), ("--heldout", heldout), ("--checkpoint-every", checkpoint_every)): _need(v >= 1, f"{name} must be >= 1, got {v}")
+    _need(first_seed >= 0, f"--first-seed must be >= 0, got {first_seed}")
     _need(0 < l0 <= width, f"--l0 must be > 0 and at most --width ({width}), got {l0}")
     _need(curve_rows <= heldout, f"--curve-rows ({curve_rows:,}) must not exceed --heldout ({heldout:,})")
     _need(precision in ("auto", "bf16", "fp32"), f"--precision must be auto, bf16 or fp32, got {precision!r}")
@@ -375,11 +380,11 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
     if precision == "bf16": check_bf16(dev)
     amp = precision == "bf16" or (precision == "auto" and bf16_units(dev) is not None)
     model_dir = Path(model_dir) if model_dir is not None else Path("results/synthsaebench/model") if (features, hidden) == (16_384, 768) else out / "model"
-    settings = dict(job="synthbench", archs=archs_l, samples=samples, seeds=seeds, hinge=hinge, width=width, l0=l0, lr=lrs, decay=decays, batch=batch,
+    settings = dict(job="synthbench", archs=archs_l, samples=samples, seeds=seeds, **({"first_seed": first_seed} if first_seed else {}), hinge=hinge, width=width, l0=l0, lr=lrs, decay=decays, batch=batch,
                     w_pair=w_pairs, tau=taus, curve_every=curve_every, curve_rows=curve_rows, heldout=heldout, features=features, hidden=hidden, precision="bf16" if amp else "fp32")
     with own_out(out, settings, SYNTH_OUTPUTS) as run:
         run.update(device=str(dev), model_dir=str(model_dir))
-        return _synthbench(out, run, log, dev=dev, model_dir=model_dir, archs=archs_l, samples=samples, seeds=seeds, hinge=hinge, width=width, l0=l0,
+        return _synthbench(out, run, log, dev=dev, model_dir=model_dir, archs=archs_l, samples=samples, seeds=range(first_seed, first_seed + seeds), hinge=hinge, width=width, l0=l0,
                            lrs=lrs, decays=decays, batch=batch, w_pairs=w_pairs, taus=taus, curve_every=curve_every, curve_rows=curve_rows,
                            heldout=heldout, features=features, hidden=hidden, amp=amp, checkpoint_every=checkpoint_every)
 
@@ -404,9 +409,9 @@ def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, 
         w_pairs = {a: w0 if w is None else w for a, w in w_pairs.items()}
     run.update(w_pair=w_pairs, scale=scale, cpu=cpu_name(), threads=torch.get_num_threads())
     variants = {"both": ("plain", "hinge"), "off": ("plain",), "on": ("hinge",)}[hinge]
-    inst = [(v, s) for v in variants for s in range(seeds)]
+    inst = [(v, s) for v in variants for s in seeds]   # seeds: a range
     steps = samples // batch
-    log(f"sae-nb synthbench: {features:,} features in d = {hidden}; {', '.join(archs)} at width {width:,}, L0 {l0}; {len(inst)} SAEs each ({', '.join(variants)} × {seeds} seed(s)), "
+    log(f"sae-nb synthbench: {features:,} features in d = {hidden}; {', '.join(archs)} at width {width:,}, L0 {l0}; {len(inst)} SAEs each ({', '.join(variants)} × seed(s) {seeds.start}{f'..{seeds.stop - 1}' if len(seeds) > 1 else ''}), "
         f"{steps * batch:,} samples, {'bf16' if amp else 'fp32'} on {dev}" + (f"; hinge per-pair weight {', '.join(f'{a} {w:.4g}' for a, w in w_pairs.items())}, tau {', '.join(f'{a} {t:g}' for a, t in taus.items())}" if "hinge" in variants else ""))
     (out / "runs").mkdir(exist_ok=True); (out / "checkpoints").mkdir(exist_ok=True)
     starts = out / "runs" / "machine.json"   # every start of the job (a resumed run may move machines): where its training seconds were spent
