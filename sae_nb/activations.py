@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_activations.ipynb 2
 from __future__ import annotations
-import bz2, hashlib, importlib.util, io, json, math, os, re, shutil, time
+import hashlib, importlib.util, io, json, math, os, re, shutil, time
 from dataclasses import MISSING, dataclass, asdict, fields
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -12,12 +12,13 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from tqdm.auto import tqdm
+from .corpus import wiki_docs, corpus_docs
 from .core import CorruptFileError, atomic_write, bf16_units, check_bf16, check_finite, fingerprint, get_device, patch_to, pid_alive, sha256_file
 
 # %% auto 0
 __all__ = ['KNOWN_MODELS', 'MANIFEST', 'STORE_VERSION', 'ByteTokenizer', 'LoadedModel', 'cache_root', 'load_model', 'parse_layer',
-           'layer_acts', 'wiki_docs', 'hf_docs', 'text_files', 'text_docs', 'token_sequences', 'StoreSpec',
-           'ActivationStore', 'extract_activations', 'write_store', 'remove_store', 'StoreSampler']
+           'layer_acts', 'hf_docs', 'text_files', 'text_docs', 'token_sequences', 'StoreSpec', 'ActivationStore',
+           'extract_activations', 'write_store', 'remove_store', 'StoreSampler']
 
 # %% ../nbs/08_activations.ipynb
 KNOWN_MODELS = ("smollm2", "minilm", "tiny-gpt2")
@@ -177,19 +178,6 @@ def layer_acts(lm: LoadedModel, ids: Tensor, # (batch, seq) token ids
     return grab if many else grab[Ls[0]]
 
 # %% ../nbs/08_activations.ipynb
-def wiki_docs(min_chars: int = 200) -> list[str]:
-    "The Wikipedia sample shipped in gensim's test data, markup stripped."
-    from gensim.corpora.wikicorpus import extract_pages, filter_wiki
-    path = _pkg_dir("gensim") / "test" / "test_data" / "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
-    if not path.exists(): raise FileNotFoundError(f"gensim's Wikipedia sample is missing at {path}")
-    docs = []
-    for _, text, _ in extract_pages(bz2.open(path)):
-        t = re.sub(r"'{2,}", "", filter_wiki(text))
-        t = re.sub(r"\n{3,}", "\n\n", t).strip()
-        if len(t) >= min_chars: docs.append(t)
-    return docs
-
-# %% ../nbs/08_activations.ipynb
 def hf_docs(spec: str) -> list[str]:
     "'hf:NAME_OR_PATH[:SPLIT[:COLUMN]]': a dataset saved with `save_to_disk`, or one already in the local HF cache (never downloaded)."
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1"); os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -234,11 +222,13 @@ def _read_text(f: Path) -> str:
     except UnicodeDecodeError as e: raise ValueError(f"{f} is not UTF-8 text (invalid byte at offset {e.start}); convert it or leave it out") from None
 
 def text_docs(source: str | Path | Sequence[str] = "wiki") -> list[str]:
-    "Documents from 'wiki', 'hf:NAME[:SPLIT[:COLUMN]]', a .txt file, a folder of .txt files, or a list of strings."
+    "Documents from 'wiki', 'corpus[:SOURCES]', 'hf:NAME[:SPLIT[:COLUMN]]', a .txt file, a folder of .txt files, or a list of strings."
     if isinstance(source, (list, tuple)):
         if not all(isinstance(s, str) for s in source): raise TypeError("a text source list must hold strings")
         return list(source)
     if source == "wiki": return wiki_docs()
+    if isinstance(source, str) and (source == "corpus" or source.startswith("corpus:")):
+        return [d.text for d in (corpus_docs() if source == "corpus" else corpus_docs(source[7:]))]
     if isinstance(source, str) and source.startswith("hf:"): return hf_docs(source)
     files = text_files(source)
     docs = [d.strip() for f in files for d in re.split(r"\n\s*\n", _read_text(f)) if d.strip()]

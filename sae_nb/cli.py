@@ -172,7 +172,7 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     if precision == "bf16": check_bf16(dev)
     amp = precision == "bf16" or (precision == "auto" and units is not None)
     log(f"precision: {'bf16' if amp else 'fp32'} ({'asked' if precision != 'auto' else 'auto'}; bf16 units on {dev}: {units or 'none'})")
-    if text != "wiki" and not text.startswith("hf:"): text_files(text)   # an empty or missing text source is named before the model loads
+    if text != "wiki" and not text.startswith(("hf:", "corpus")): text_files(text)   # an empty or missing text source is named before the model loads
     settings = dict(job="llm", model=model, layer=str(layer), text=str(text), tokens=tokens, width=width, seeds=seeds, steps=steps, l0=l0, w_pair=w_pair, arch=archs, aux=aux)
     if composition: settings["composition"] = True   # only when asked: folders of earlier runs keep their settings
     if absorption: settings["absorption"] = absorption
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     l.add_argument("--out", default="results/llm", help="folder for the store, tables, plots and SAEs (default: results/llm)")
     l.add_argument("--model", default="smollm2", help="smollm2 (default), minilm, tiny-gpt2, or a Hugging Face model already cached")
     l.add_argument("--layer", default="12", help="block whose output (residual stream) is read: index or resid_post.L (default: 12)")
-    l.add_argument("--text", default="wiki", help="'wiki' (gensim's Wikipedia sample), a .txt file or a folder of them")
+    l.add_argument("--text", default="wiki", help="'wiki' (gensim's Wikipedia sample), 'corpus' or 'corpus:SOURCE,...' (notebook 08b's offline corpus), a .txt file or a folder of them")
     l.add_argument("--tokens", type=int, default=48_000, help="activations to extract (default: 48000)")
     l.add_argument("--width", type=int, default=1024, help="SAE latents (default: 1024)")
     l.add_argument("--seeds", type=int, default=2, help="seeds per variant (default: 2)")
