@@ -175,8 +175,9 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
                      spelling=None, # (SpellingSet, LetterProbe) at the store's layer: SAEBench's first-letter absorption per SAE (`sae_nb.absorption`)
                      arithmetic: bool = False, # the post's test between each architecture's plain and hinge SAEs, seed by seed (`arithmetic_test`)
                      amp: bool | None = None, # bf16 training (`train_store`'s default: where the device has bf16 units)
+                     save_all: bool = False, # with `save_dir`: every seed (SLUG_seedS after the first), not only the first
                     ) -> pd.DataFrame:
-    "Each architecture at matched L0 (L1 and JumpReLU steered to `target_l0`, the k-sparse ones with k = target), plain and with the hinge penalty at each per-pair weight (`penalty`: 'exact' tiled, or 'lists': neighbour lists, k = 16, refreshed every 25 steps); `evaluate_sae` rows, with `spelling` the absorption scores (`absorption_summary`), with `arithmetic` the shares of live latents that `arithmetic_test` calls combinations: of the same variant's next seed (`combo_in_other_seed`, the control), of this SAE for 512 random directions (`combo_random`), and for hinge rows the plain SAE's latents in this one (`plain_in_this`) and the reverse (`this_in_plain`). With `save_dir`, each variant's first seed is saved there in the SAELens format."
+    "Each architecture at matched L0 (L1 and JumpReLU steered to `target_l0`, the k-sparse ones with k = target), plain and with the hinge penalty at each per-pair weight (`penalty`: 'exact' tiled, or 'lists': neighbour lists, k = 16, refreshed every 25 steps); `evaluate_sae` rows, with `spelling` the absorption scores (`absorption_summary`), with `arithmetic` the shares of live latents that `arithmetic_test` calls combinations: of the same variant's next seed (`combo_in_other_seed`, the control), of this SAE for 512 random directions (`combo_random`), and for hinge rows the plain SAE's latents in this one (`plain_in_this`) and the reverse (`this_in_plain`). With `save_dir`, each variant's first seed (every seed with `save_all`) is saved there in the SAELens format."
     from sae_nb.ortho import ortho_loss
     from sae_nb.neighbours import NeighbourPenalty
     if penalty not in ("exact", "lists"): raise ValueError(f"penalty must be 'exact' or 'lists', got {penalty!r}")
@@ -210,9 +211,9 @@ def compare_variants(store: ActivationStore, width: int, seeds: Sequence[int], t
                     ev["plain_in_this"] = [_combo_share(P, D) for P, D in zip(plain, dirs)]
                     ev["this_in_plain"] = [_combo_share(D, P) for P, D in zip(plain, dirs)]
             ev.insert(0, "variant", name); ev.insert(1, "seed", list(seeds)); ev["seconds"] = time.perf_counter() - t0
-            if save_dir is not None:
-                save_saelens(sae, Path(save_dir) / slug, inst=0, scale=smp.scale, model_name=store.spec.model, layer=store.spec.layer,
-                             context_size=store.spec.ctx_len, dataset=store.spec.text, extra=dict(variant=name, target_l0=target_l0))
+            for i, s in enumerate(seeds if save_dir is not None and save_all else list(seeds)[:1] if save_dir is not None else []):
+                save_saelens(sae, Path(save_dir) / (slug if i == 0 else f"{slug}_seed{s}"), inst=i, scale=smp.scale, model_name=store.spec.model, layer=store.spec.layer,
+                             context_size=store.spec.ctx_len, dataset=store.spec.text, extra=dict(variant=name, target_l0=target_l0, seed=int(s)))
             tabs.append(ev); log(f"{name}: {time.perf_counter() - t0:.0f}s, FVU {ev.fvu.mean():.3f}, L0 {ev.l0.mean():.1f}")
     return pd.concat(tabs, ignore_index=True)
 
