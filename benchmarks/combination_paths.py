@@ -13,16 +13,13 @@ from pathlib import Path
 def main(argv=None):
     import pandas as pd
     from sae_nb.synthbench import load_or_build
-    from sae_nb.sampler import SynthSampler
+    from sae_nb.sampler import SynthSampler, ancestors
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", default="benchmarks/recorded/synthbench_16k_2cpu/seeds3_20M")
     ap.add_argument("--model", default="results/synthsaebench/model")
     a = ap.parse_args(argv)
     parent = SynthSampler(load_or_build(a.model, log=lambda s: None)).parent.tolist()
-    def path(f):
-        out = [f]
-        while parent[out[-1]] >= 0: out.append(parent[out[-1]])
-        return out
+    path = lambda f: [f, *ancestors(parent, f)]
     rows = []
     for f in sorted(Path(a.run, "runs").glob("*_combinations.csv")):
         cb = pd.read_csv(f)

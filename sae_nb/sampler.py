@@ -15,7 +15,7 @@ from .synthbench import Features, StoredSource, _synthetic, saelens_scores
 
 # %% auto 0
 __all__ = ['CURVE_COLS', 'saelens_features', 'SynthSampler', 'hierarchy_violations', 'compare_features', 'SampledSource',
-           'pair_share', 'Curve', 'plot_curve', 'combination_latents']
+           'pair_share', 'Curve', 'plot_curve', 'ancestors', 'combination_latents']
 
 # %% ../nbs/07b_sampler.ipynb
 @torch.no_grad()
@@ -380,9 +380,11 @@ def plot_curve(points, cols=CURVE_COLS):
     return fig
 
 # %% ../nbs/07b_sampler.ipynb
-def _ancestors(parent: Tensor, f: int) -> set[int]:
-    out = set()
-    while (f := int(parent[f])) >= 0: out.add(f)
+def ancestors(parent: Tensor | list[int], # (n_features,) each feature's parent, -1 for a root (`SynthSampler.parent`)
+              f: int) -> list[int]:
+    "Feature `f`'s ancestors in the hierarchy, its parent first, up to its root."
+    out = []
+    while (f := int(parent[f])) >= 0: out.append(f)
     return out
 
 @torch.no_grad()
@@ -398,7 +400,7 @@ def combination_latents(sae, sampler: SynthSampler, inst: int = 0, k: int = 32, 
         s = share[lat]; top = s.argsort(descending=True)
         parts = [int(f) for f in top[:int((s >= min_share).sum())]]
         a, b = parts[0], parts[1]
-        rel = ("parent+child" if a in _ancestors(parent, b) or b in _ancestors(parent, a)
+        rel = ("parent+child" if a in ancestors(parent, b) or b in ancestors(parent, a)
                else "siblings" if int(parent[a]) >= 0 and int(parent[a]) == int(parent[b]) else "unrelated")
         rows.append(dict(latent=lat, parts=parts, shares=[round(float(s[f]), 3) for f in parts], resid=float(dec.resid[0, lat]), relation=rel))
     return pd.DataFrame(rows, columns=["latent", "parts", "shares", "resid", "relation"])
