@@ -89,17 +89,17 @@ def main(argv=None):
                 P, H = saes[(False, s)], saes[(True, s)]
                 the_p = lat[(False, s)][" the"]
                 if not the_p: continue
-                hl = torch.nonzero(live[(True, s)]).flatten()
-                other = saes[(False, seeds[(seeds.index(s) + 1) % len(seeds)])] if len(seeds) > 1 else None
+                hl, the_h = torch.nonzero(live[(True, s)]).flatten(), set(lat[(True, s)][" the"])
+                o = (False, seeds[(seeds.index(s) + 1) % len(seeds)])   # the other plain seed: the control
                 t, summ = token_arithmetic(P.dec_dirs()[0, the_p].float().cpu(), H.dec_dirs()[0, hl].float().cpu(),
-                                           [j for j, i in enumerate(hl.tolist()) if i in set(lat[(True, s)][" the"])],
-                                           other=None if other is None else other.dec_dirs()[0, live[(False, seeds[(seeds.index(s) + 1) % len(seeds)])]].float().cpu())
+                                           [j for j, i in enumerate(hl.tolist()) if i in the_h],
+                                           other=saes[o].dec_dirs()[0, live[o]].float().cpu() if len(seeds) > 1 else None)
                 r["arithmetic"].append(dict(seed=s, **summ))
                 if s == 0:
                     for j, row in t.sort_values("resid").head(3).iterrows():
                         r["examples"].append(dict(latent=int(the_p[j]), resid=float(row.resid), combination=bool(row.combination), token_plus_context=bool(row.token_plus_context),
                                                   text=top_activations(P, store, lm, int(the_p[j]), 1.0, n=5, before=20).to_dict("records"),
-                                                  parts=[dict(latent=int(hl[q]), is_the=int(hl[q]) in set(lat[(True, 0)][" the"]),
+                                                  parts=[dict(latent=int(hl[q]), is_the=int(hl[q]) in the_h,
                                                               text=top_activations(H, store, lm, int(hl[q]), 1.0, n=3, before=20).to_dict("records")) for q in row.parts]))
             rec[arch] = r
             say(f"width {width} {arch}: ' the' latents per SAE {[x['n the'] for x in r['per_sae']]}; arithmetic {r['arithmetic']}")

@@ -1,7 +1,8 @@
 """A 10M-token activation store of SmolLM2-135M block 12 on the offline corpus (issue 25's store; `sae_nb.corpus`, nbs/08b):
 bf16 weights (3.06x fp32 end to end on 2 AMX cores, `extract_speed_2cpu.txt`), float16 activations, 262,144 tokens a shard.
 Resumable: a killed run started again with the same command continues from its last finished shard (the token stream is
-deterministic). Each start appends to the record how far it got: tokens, shards, disk use, seconds, tokens/s and the CPU.
+deterministic). Each run that finishes appends itself to the record (tokens added, seconds, tokens/s, the CPU) with the
+store's tokens, shards and disk use; `--record-only` writes how far a killed run got, without a run entry.
 
     apt-get install python3.11-doc linux-doc-6.1 dict-gcide perl-doc postgresql-doc-15   # the corpus's Debian sources
     .venv/bin/python benchmarks/smollm2_store.py                      # extract (resumes), then record

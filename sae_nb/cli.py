@@ -172,7 +172,7 @@ def llm_job(out: str | Path = "results/llm", model: str = "smollm2", layer: int 
     if precision == "bf16": check_bf16(dev)
     amp = precision == "bf16" or (precision == "auto" and units is not None)
     log(f"precision: {'bf16' if amp else 'fp32'} ({'asked' if precision != 'auto' else 'auto'}; bf16 units on {dev}: {units or 'none'})")
-    if text != "wiki" and not text.startswith(("hf:", "corpus")): text_files(text)   # an empty or missing text source is named before the model loads
+    if text not in ("wiki", "corpus") and not text.startswith(("hf:", "corpus:")): text_files(text)   # an empty or missing text source is named before the model loads
     settings = dict(job="llm", model=model, layer=str(layer), text=str(text), tokens=tokens, width=width, seeds=seeds, steps=steps, l0=l0, w_pair=w_pair, arch=archs, aux=aux)
     if composition: settings["composition"] = True   # only when asked: folders of earlier runs keep their settings
     if absorption: settings["absorption"] = absorption
