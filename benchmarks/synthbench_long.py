@@ -2,7 +2,9 @@
 
 Settings, read from the sweep's record (`benchmarks/synthsaebench_sweep.py`, `--sweep`): for Matryoshka and L1, the
 learning rate and schedule of their best plain point by MCC, and the hinge weight and tau of their best hinge point;
-BatchTopK and TopK take Matryoshka's, JumpReLU takes L1's. Part 1 (`--archs`, default L1, Matryoshka, BatchTopK):
+BatchTopK and TopK take Matryoshka's, JumpReLU takes L1's. `--lr`/`--decay` override the sweep for one
+`--first-seed` run (its folder names the rate): the sweep's 2M-sample choice for Matryoshka, lr 1e-3, flattened by
+10M samples in its long run while the paper's 3e-4 kept climbing (nbs/07c, *The learning rate, checked at the budget*). Part 1 (`--archs`, default L1, Matryoshka, BatchTopK):
 `--seeds` seeds each, plain and hinge as paired instances of one batched SAE (same init, same batches). Part 2
 (`--one-seed`, default TopK, JumpReLU): one seed each, plain and hinge. Each part is one `sae-nb synthbench` folder
 under `--work`; a killed run started again with the same command continues where it stopped (finished architectures
@@ -13,6 +15,7 @@ sessions is recorded as far as it got; `--record-only` copies without training.
     .venv/bin/python benchmarks/synthbench_long.py                      # train (resumes), then record
     .venv/bin/python benchmarks/synthbench_long.py --record-only        # record how far it got
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0   # one seed (folder matryoshka_seed0_20M)
+    .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4   # the paper's lr (folder matryoshka_lr0.0003_seed0_20M)
 
 A checkpoint lives under `--work` (results/, not in git): where a session's checkout does not keep results/ between
 sessions, a run must finish within its session, so a study is split by `--first-seed` into runs that fit one.
@@ -53,6 +56,8 @@ def main(argv=None):
     ap.add_argument("--samples", default="20M"); ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--first-seed", type=int, default=None, help="train seeds FIRST..FIRST+SEEDS-1 of --archs only (part 1), in their own folder ARCHS_seedFIRST[-LAST]_SAMPLES: "
                     "a study split into runs that each fit a session; the notebook pools the folders' rows")
+    ap.add_argument("--lr", type=float, default=None, help="override the sweep's learning rate for every architecture of this run; the folder name says so (ARCHS_lrLR_seedF_SAMPLES)")
+    ap.add_argument("--decay", type=float, default=None, help="override the sweep's final-fraction decay (with --lr; 0 = constant)")
     ap.add_argument("--work", default="results/synthbench_16k")
     ap.add_argument("--record", default="benchmarks/recorded/synthbench_16k_2cpu")
     ap.add_argument("--record-only", action="store_true")
@@ -63,10 +68,17 @@ def main(argv=None):
         from sae_nb.core import reuse_freed_memory
         reuse_freed_memory()   # 1.31x on this run's L1 step (benchmarks/recorded/long_run_profile_2cpu.txt)
         st = chosen(Path(a.sweep))
-        print("settings from the sweep:", json.dumps(st))
+        tag = ""
+        if a.lr is not None or a.decay is not None:
+            if a.first_seed is None: raise SystemExit("--lr/--decay override the sweep for one run: give --first-seed too")
+            for s in st.values():
+                if a.lr is not None: s["lr"] = a.lr
+                if a.decay is not None: s["decay"] = a.decay
+            tag = (f"_lr{a.lr:g}" if a.lr is not None else "") + (f"_decay{a.decay:g}" if a.decay is not None else "")
+        print("settings:", json.dumps(st))
         f = a.first_seed
         parts = ((a.archs, a.seeds, 0, f"seeds{a.seeds}_{a.samples}"), (a.one_seed, 1, 0, f"seeds1_{a.samples}")) if f is None else \
-                ((a.archs, a.seeds, f, f"{a.archs.replace(',', '+')}_seed{f}{f'-{f + a.seeds - 1}' if a.seeds > 1 else ''}_{a.samples}"),)
+                ((a.archs, a.seeds, f, f"{a.archs.replace(',', '+')}{tag}_seed{f}{f'-{f + a.seeds - 1}' if a.seeds > 1 else ''}_{a.samples}"),)
         for archs, seeds, first, name in parts:
             archs = [x for x in archs.split(",") if x]
             if not archs: continue

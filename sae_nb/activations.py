@@ -420,6 +420,10 @@ def extract_activations(out: str | Path, model: str | LoadedModel = "smollm2", l
         shards = old.shards
     n_seqs = math.ceil(n_tokens / per_seq)
     seqs = token_sequences(lm, text_docs(text), ctx_len, max_seqs=n_seqs)
+    for k in range(len(shards)):   # resuming: the shards already written must be what the text gives now
+        if not np.array_equal(old.tokens(k), seqs[k * shard_seqs:(k + 1) * shard_seqs].numpy()):
+            raise CorruptFileError(f"the text {text_name!r} no longer gives the token ids of shard {k} of the store at {out} (its source changed since the store was started): "
+                                   "extract into another folder")
     if len(seqs) < n_seqs: print(f"note: the text gives only {len(seqs) * per_seq:,} tokens of the {n_tokens:,} asked for")
     n_shards, done = math.ceil(len(seqs) / shard_seqs), len(shards)
     t0, new = time.perf_counter(), 0

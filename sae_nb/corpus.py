@@ -164,17 +164,17 @@ def corpus_docs(sources: Sequence[str] | str = tuple(SOURCES), # names of `SOURC
     for n in names:
         chars = 0
         for d in known[n].documents():
-            keep = []
+            keep, mine = [], set()
             for p in re.split(r"\n\s*\n", d):
                 k = _norm(p)
                 if len(k) >= 60:
                     h = hashlib.blake2b(k.encode(), digest_size=8).digest()
-                    if h in seen: continue
-                    seen.add(h)
+                    if h in seen or h in mine: continue
+                    mine.add(h)
                 if k: keep.append(p.strip("\n"))
             t = "\n\n".join(keep).strip()
-            if len(t) < min_chars: continue
+            if len(t) < min_chars: continue   # a dropped document's paragraphs stay available to later ones
             if max_chars is not None and chars + len(t) > max_chars: break
-            out.append(Doc(n, t)); chars += len(t)
+            seen |= mine; out.append(Doc(n, t)); chars += len(t)
     random.Random(seed).shuffle(out)
     return out

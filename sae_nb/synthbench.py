@@ -4,7 +4,8 @@
 
 # %% ../nbs/07a_synthsaebench.ipynb 3
 from __future__ import annotations
-import hashlib, json, tempfile, time
+import hashlib, importlib, json, tempfile, time
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -16,9 +17,9 @@ from .activations import ActivationStore, write_store
 from .diagnosis import diagnose_features
 
 # %% auto 0
-__all__ = ['STATUSES', 'METRICS', 'synthsaebench16k_config', 'load_or_build', 'model_checks', 'Features', 'Replay',
-           'SparseDictionary', 'generate_store', 'saelens_scores', 'StoredSource', 'feature_diagnosis', 'diag_summary',
-           'variance_ratio', 'pair_weight', 'read_results', 'mean_std', 'hinge_effect', 'FeatureView']
+__all__ = ['STATUSES', 'METRICS', 'synthsaebench16k_config', 'orthogonalize_fast', 'load_or_build', 'model_checks', 'Features',
+           'Replay', 'SparseDictionary', 'generate_store', 'saelens_scores', 'StoredSource', 'feature_diagnosis',
+           'diag_summary', 'variance_ratio', 'pair_weight', 'read_results', 'mean_std', 'hinge_effect', 'FeatureView']
 
 # %% ../nbs/07a_synthsaebench.ipynb
 def _synthetic():
@@ -42,8 +43,39 @@ def synthsaebench16k_config(**over):
     return sl.SyntheticModelConfig(**kw)
 
 # %% ../nbs/07a_synthsaebench.ipynb
-def load_or_build(path: str | Path, cfg=None, log=print):
-    "The `SyntheticModel` saved at `path` if it was built from `cfg` (default: SynthSAEBench-16k), else build it from `cfg` and save it there."
+@torch.no_grad()
+def orthogonalize_fast(embeddings: Tensor, num_steps: int = 200, lr: float = 0.01, show_progress: bool = False, chunk_size: int = 1024) -> Tensor:
+    "`sae_lens.synthetic.feature_dictionary.orthogonalize_embeddings` with the loss's gradient in closed form (two matmuls a block, no autograd or masks): the same Adam steps, equal up to float rounding."
+    n = embeddings.shape[0]
+    E = embeddings.detach().clone()
+    E = (E / E.norm(p=2, dim=1, keepdim=True).clamp(min=1e-8)).requires_grad_(True)
+    opt = torch.optim.Adam([E], lr=lr)
+    for step in range(num_steps):
+        g = torch.empty_like(E)
+        for i in range(0, n, chunk_size):
+            c = E[i:i + chunk_size]
+            G = c @ E.T                                   # this block's rows of the Gram matrix
+            idx = torch.arange(len(c))
+            d = G[idx, i + idx].clone(); G[idx, i + idx] = 0
+            g[i:i + chunk_size] = 4 * (G @ E) + (4 * n) * (d - 1)[:, None] * c
+        E.grad = g
+        opt.step()
+        if show_progress: print(f"\rorthogonalising: step {step + 1}/{num_steps}", end="", flush=True)
+    if show_progress: print()
+    return (E / E.norm(p=2, dim=1, keepdim=True).clamp(min=1e-8)).detach().clone()
+
+# %% ../nbs/07a_synthsaebench.ipynb
+@contextmanager
+def _fast_orthogonalisation(on: bool = True):
+    "Within the block, SAELens's feature dictionaries are orthogonalised by `orthogonalize_fast`."
+    fd = importlib.import_module("sae_lens.synthetic.feature_dictionary")
+    old = fd.orthogonalize_embeddings
+    if on: fd.orthogonalize_embeddings = orthogonalize_fast
+    try: yield
+    finally: fd.orthogonalize_embeddings = old
+
+def load_or_build(path: str | Path, cfg=None, log=print, fast: bool = True):
+    "The `SyntheticModel` saved at `path` if it was built from `cfg` (default: SynthSAEBench-16k), else build it from `cfg` (with `orthogonalize_fast` unless `fast=False`) and save it there."
     SyntheticModel = _synthetic().SyntheticModel
     cfg, path = cfg or synthsaebench16k_config(), Path(path)
     saved = path / "synthetic_model_config.json"
@@ -56,8 +88,8 @@ def load_or_build(path: str | Path, cfg=None, log=print):
         try: return SyntheticModel.load_from_disk(path)
         except Exception as e: raise CorruptFileError(f"{path} holds an incomplete or damaged synthetic model ({type(e).__name__}: {e}): delete the folder to build it again") from None
     t0 = time.perf_counter()
-    log(f"building a synthetic model of {cfg.num_features:,} features in d = {cfg.hidden_dim} (SynthSAEBench-16k took 25 minutes on 2 CPU cores here)")
-    model = SyntheticModel(cfg)
+    log(f"building a synthetic model of {cfg.num_features:,} features in d = {cfg.hidden_dim} (SynthSAEBench-16k: about 11 minutes on 2 CPU cores with the fast orthogonalisation)")
+    with _fast_orthogonalisation(fast): model = SyntheticModel(cfg)
     model.save(path)
     log(f"built and saved to {path} in {time.perf_counter() - t0:.0f}s")
     return model

@@ -41,6 +41,7 @@ def _worker(rank, world, port, out, resample, arch="l1", amp=False):
     sae = make_sae(arch, rank)   # different inits: rank 0's is broadcast
     train_sae(sae, make_data(rank, world), cfg(resample, arch, amp))
     torch.save({k: v.clone() for k, v in sae.state_dict().items()}, f"{out}/rank{rank}.pt")
+    dist.barrier()   # both ranks done before either tears gloo down (a rank that left first once aborted the other: "terminate called without an active exception")
     dist.destroy_process_group()
 
 def _free_port():
