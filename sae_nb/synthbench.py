@@ -299,9 +299,10 @@ def read_results(path: str | Path) -> tuple[dict, pd.DataFrame, list]:
 METRICS = ["mcc", "f1", "uniqueness", "ev", "l0", "dead", "recovered", "rare_recovered"]
 
 def mean_std(df: pd.DataFrame, by=("variant", "l0_target"), cols=METRICS) -> pd.DataFrame:
-    "Per variant: 'mean ± std' over seeds of each metric, and the number of seeds."
+    "Per variant: 'mean ± std' over seeds of each metric (the mean alone for one seed), and the number of seeds."
     g = df.groupby(list(by), sort=False)[list(cols)]
-    out = g.mean().round(3).astype(str) + " ± " + g.std().round(3).astype(str)
+    sd = g.std().round(3)
+    out = g.mean().round(3).map(str) + sd.map(lambda v: "" if pd.isna(v) else f" ± {v}")
     out.insert(0, "seeds", g.size())
     return out
 
