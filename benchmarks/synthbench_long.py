@@ -16,12 +16,16 @@ sessions is recorded as far as it got; `--record-only` copies without training.
     .venv/bin/python benchmarks/synthbench_long.py --record-only        # record how far it got
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0   # one seed (folder matryoshka_seed0_20M)
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4   # the paper's lr (folder matryoshka_lr0.0003_seed0_20M)
+    .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --ista 1   # one ISTA pass (folder matryoshka_lr0.0003_ista1_seed0_20M)
+    .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --public-recipe   # the public records' recipe (folder matryoshka_lr0.0003_public_seed0_20M)
 
 A checkpoint lives under `--work` (results/, not in git): where a session's checkout does not keep results/ between
 sessions, a run must finish within its session, so a study is split by `--first-seed` into runs that fit one.
 """
-import argparse, json, shutil, sys
+import argparse, json, shutil
 from pathlib import Path
+
+PUBLIC = dict(ista=1, k_start=80.0, prefixes="32,128,512,1024,2048,4096", inner_weight=0.5, detach_inner=True)   # github.com/bigsnarfdude/researchRalph, domains/battlebotgym-sae-bench-v3/best/config.yaml (its TERM loss, frequency-sorted prefixes and lr warm-up left out)
 
 def chosen(sweep: Path, require: bool = True) -> dict:
     "Per swept architecture: lr and decay of the best plain point, w_pair and tau of the best hinge point (by MCC); with `require=False`, only the architectures whose sweep has both."
@@ -58,10 +62,22 @@ def main(argv=None):
                     "a study split into runs that each fit a session; the notebook pools the folders' rows")
     ap.add_argument("--lr", type=float, default=None, help="override the sweep's learning rate for every architecture of this run; the folder name says so (ARCHS_lrLR_seedF_SAMPLES)")
     ap.add_argument("--decay", type=float, default=None, help="override the sweep's final-fraction decay (with --lr; 0 = constant)")
+    ap.add_argument("--ista", type=int, default=0, help="ISTA refinement passes of the k-sparse encoders (with --first-seed; the folder name says so: ARCHS_ista1_...)")
+    ap.add_argument("--ista-step", type=float, default=0.25, help="the step size of each ISTA pass")
+    ap.add_argument("--k-start", type=float, default=None, help="k falls from this to the L0 over --k-anneal of the run (folder: _kstart80)")
+    ap.add_argument("--k-anneal", type=float, default=1.0)
+    ap.add_argument("--prefixes", default=None, help="Matryoshka's nested sizes (folder: _pre32-128-...)")
+    ap.add_argument("--inner-weight", type=float, default=1.0, help="Matryoshka: the inner prefixes' weight (folder: _iw0.5)")
+    ap.add_argument("--detach-inner", action="store_true", help="Matryoshka: detached inner losses (folder: _detach)")
+    ap.add_argument("--public-recipe", action="store_true", help="the public SynthSAEBench-16k records' recipe: --ista 1 --k-start 80 --prefixes 32,128,512,1024,2048,4096 "
+                    "--inner-weight 0.5 --detach-inner (each flag given too overrides it); folder: _public")
     ap.add_argument("--work", default="results/synthbench_16k")
     ap.add_argument("--record", default="benchmarks/recorded/synthbench_16k_2cpu")
     ap.add_argument("--record-only", action="store_true")
     a = ap.parse_args(argv)
+    if a.public_recipe:
+        for k, v in PUBLIC.items():
+            if getattr(a, k) == ap.get_default(k): setattr(a, k, v)
     work = Path(a.work)
     if not a.record_only:
         from sae_nb.cli import synthbench_job
@@ -69,12 +85,21 @@ def main(argv=None):
         reuse_freed_memory()   # 1.31x on this run's L1 step (benchmarks/recorded/long_run_profile_2cpu.txt)
         st = chosen(Path(a.sweep))
         tag = ""
+        recipe = dict(ista_steps=a.ista, ista_step=a.ista_step, k_start=a.k_start, k_anneal=a.k_anneal, prefixes=a.prefixes, inner_weight=a.inner_weight, inner_detach=a.detach_inner)
+        changed = a.ista or a.k_start is not None or a.prefixes or a.inner_weight != 1.0 or a.detach_inner
+        if (a.lr is not None or a.decay is not None or changed) and a.first_seed is None: raise SystemExit("--lr/--decay and the recipe flags change the recipe of one run: give --first-seed too")
         if a.lr is not None or a.decay is not None:
-            if a.first_seed is None: raise SystemExit("--lr/--decay override the sweep for one run: give --first-seed too")
             for s in st.values():
                 if a.lr is not None: s["lr"] = a.lr
                 if a.decay is not None: s["decay"] = a.decay
             tag = (f"_lr{a.lr:g}" if a.lr is not None else "") + (f"_decay{a.decay:g}" if a.decay is not None else "")
+        if a.public_recipe and all(getattr(a, k) == v for k, v in PUBLIC.items()): tag += "_public"
+        else:
+            if a.ista: tag += f"_ista{a.ista}" + (f"x{a.ista_step:g}" if a.ista_step != 0.25 else "")
+            if a.k_start is not None: tag += f"_kstart{a.k_start:g}" + (f"x{a.k_anneal:g}" if a.k_anneal != 1.0 else "")
+            if a.prefixes: tag += "_pre" + a.prefixes.replace(",", "-")
+            if a.inner_weight != 1.0: tag += f"_iw{a.inner_weight:g}"
+            if a.detach_inner: tag += "_detach"
         print("settings:", json.dumps(st))
         f = a.first_seed
         parts = ((a.archs, a.seeds, 0, f"seeds{a.seeds}_{a.samples}"), (a.one_seed, 1, 0, f"seeds1_{a.samples}")) if f is None else \
@@ -83,7 +108,8 @@ def main(argv=None):
             archs = [x for x in archs.split(",") if x]
             if not archs: continue
             synthbench_job(work / name, ",".join(archs), a.samples, seeds, "both", lr=per_arch(st, archs, "lr"), decay=per_arch(st, archs, "decay"),
-                           w_pair=per_arch(st, archs, "w_pair"), tau=per_arch(st, archs, "tau"), first_seed=first)
+                           w_pair=per_arch(st, archs, "w_pair"), tau=per_arch(st, archs, "tau"), first_seed=first,
+                           **recipe)
             record(work, Path(a.record))
     record(work, Path(a.record))
 

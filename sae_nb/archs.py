@@ -57,10 +57,10 @@ def decode_sparse(v: Tensor, s: Tensor, r: Tensor, # one sorted group of triplet
 class _NestedErrors(torch.autograd.Function):
     "Squared errors of the nested reconstructions Σ_{g ≤ p} D_g, walking one residual down the groups: no (…, P, d) cumulative sum or difference is formed, in either pass."
     @staticmethod
-    def forward(ctx, D, xc):
+    def forward(ctx, D, xc, detach=False):
         r, errs = xc.clone(), []
         for p in range(D.shape[2]): r.sub_(D[:, :, p]); errs.append(torch.linalg.vecdot(r, r).mean(-1))
-        ctx.save_for_backward(D, r); ctx.mark_non_differentiable(r)
+        ctx.save_for_backward(D, r); ctx.mark_non_differentiable(r); ctx.detach = detach
         return torch.stack(errs, -1), r
 
     @staticmethod
@@ -68,18 +68,25 @@ class _NestedErrors(torch.autograd.Function):
         D, r = ctx.saved_tensors
         P, w = D.shape[2], (2.0 / D.shape[1]) * g   # (n_inst, P)
         gD, r = torch.empty_like(D), r.clone()
+        if ctx.detach:   # error p < P−1 reaches its own group only: dL/dD_h = −(2/B)(g_h r_h + g_last r_last); the target as if b_dec were in the first group
+            last = r * w[:, P - 1, None, None]
+            torch.neg(last, out=gD[:, :, P - 1])
+            for p in range(P - 2, -1, -1):
+                r.add_(D[:, :, p + 1]); torch.neg(last + r * w[:, p, None, None], out=gD[:, :, p])
+            return gD, last + r * w[:, 0, None, None], None
         acc = r * w[:, P - 1, None, None]
         torch.neg(acc, out=gD[:, :, P - 1])
         for p in range(P - 2, -1, -1):
             r.add_(D[:, :, p + 1]); acc.addcmul_(r, w[:, p, None, None].expand_as(r))
             torch.neg(acc, out=gD[:, :, p])
-        return gD, acc
+        return gD, acc, None
 
 def nested_errors(D: Tensor, # (n_inst, batch, P, d_in) each prefix group's part of the reconstruction
                   xc: Tensor, # (n_inst, batch, d_in) the target, centred (x − b_dec)
+                  detach: bool = False, # each inner error (p < P−1) trains its own group only, the earlier groups' sum held fixed (the full error trains all)
                  ) -> tuple[Tensor, Tensor]:
     "(errors, residual): per instance the mean squared error of each nested reconstruction Σ_{g ≤ p} D_g, (n_inst, P), and the last one's residual xc − Σ D_g, (n_inst, batch, d_in), with no gradient. Matryoshka's loss, in about a third of the time `cumsum` takes with its backward."
-    return _NestedErrors.apply(D, xc)
+    return _NestedErrors.apply(D, xc, detach)
 
 # %% ../nbs/02a_archs.ipynb
 class _SelectEncode(torch.autograd.Function):
@@ -178,11 +185,11 @@ def _batch_top(flat: Tensor, # (n, N) one row per instance
         j, o = j.sort(); vs.append(v[o]); js.append(j)
     return torch.stack(vs), torch.stack(js)
 
-def batchtopk_select(k: int):
+def batchtopk_select(k: float): # on average per sample: a fractional k (a k schedule's) keeps round(k·batch) entries
     "Per instance, the k·batch largest pre-activations of the whole batch (ReLU'd afterwards: the same set as `batchtopk_dense`'s, up to ties at zero), found by `_batch_top`."
     def select(pre):
         n, B, m = pre.shape
-        v, j = _batch_top(pre.reshape(n, B * m), k * B)
+        v, j = _batch_top(pre.reshape(n, B * m), max(1, round(k * B)))
         s, r = j // m + _inst_offsets(n, B, pre.device), j % m + _inst_offsets(n, m, pre.device)
         return [(v.reshape(-1), s.reshape(-1), r.reshape(-1))]
     return select

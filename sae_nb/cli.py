@@ -14,7 +14,7 @@ import torch
 from .core import atomic_write, bf16_units, check_bf16, get_device, pid_alive, reuse_freed_memory, set_seed
 from .toy import compare_dictionaries, boundary_from_losses, plot_decoder, plot_phase, run_toy, summarise_toy
 from .metrics import label_latents
-from .sae import ARCHS
+from .sae import ARCHS, K_SPARSE
 
 # %% auto 0
 __all__ = ['L1S', 'P3S', 'TOY_OUTPUTS', 'SYNTH_OUTPUTS', 'check_out', 'own_out', 'toy_job', 'llm_job', 'main', 'parse_count',
@@ -291,6 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--features", type=int, default=16_384, help="features of the synthetic model (default: 16384, SynthSAEBench-16k)")
     b.add_argument("--hidden", type=int, default=768, help="its hidden dimension (default: 768)")
     b.add_argument("--model-dir", default=None, help="where the model is built or reloaded (default: results/synthsaebench/model at full size, else OUT/model)")
+    b.add_argument("--ista", type=int, default=0, metavar="STEPS", help="ISTA refinement passes of the k-sparse encoders, trained through (SAEConfig.ista_steps; default: 0, one-pass encoders)")
+    b.add_argument("--ista-step", type=float, default=0.25, help="the step size of each ISTA pass (default: 0.25)")
+    b.add_argument("--k-start", type=float, default=None, help="k-sparse ones: k falls linearly from this to --l0 (TrainConfig.k_start; default: --l0 throughout)")
+    b.add_argument("--k-anneal", type=float, default=1.0, help="with --k-start: the fraction of the run over which k falls (default: 1, all of it)")
+    b.add_argument("--prefixes", default=None, help="Matryoshka's nested sizes, comma-separated, ending at --width (default: width/32, /8, /2, width)")
+    b.add_argument("--inner-weight", type=float, default=1.0, help="Matryoshka: the weight of the inner prefixes' errors (default: 1)")
+    b.add_argument("--detach-inner", action="store_true", help="Matryoshka: each inner prefix's error trains its own group only (SAEConfig.inner_detach)")
     b.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints (default: 500)")
     b.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
     b.add_argument("--precision", default="auto", choices=("auto", "bf16", "fp32"), help="training precision (default: auto, bf16 where the device has bf16 units)")
@@ -301,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "synthbench":
             synthbench_job(args.out, args.archs, args.samples, args.seeds, args.hinge, args.width, args.l0, args.lr, args.decay, args.batch, args.w_pair, args.tau,
                            args.curve_every, args.curve_rows, args.heldout, args.features, args.hidden, args.model_dir, args.precision, args.device, args.checkpoint_every,
-                           first_seed=args.first_seed)
+                           first_seed=args.first_seed, ista_steps=args.ista, ista_step=args.ista_step, k_start=args.k_start, k_anneal=args.k_anneal, prefixes=args.prefixes,
+                           inner_weight=args.inner_weight, inner_detach=args.detach_inner)
         else: llm_job(args.out, args.model, args.layer, args.text, args.tokens, args.width, args.seeds, args.steps, args.l0, args.w_pair, args.device, arch=args.arch, aux=not args.no_aux,
                          progress=sys.stderr.isatty(), composition=args.composition, absorption=args.absorption, precision=args.precision,
                    extract_precision=args.extract_precision)
@@ -360,6 +368,9 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
                    features: int = 16_384, hidden: int = 768, model_dir: str | Path | None = None, # default: results/synthsaebench/model at full size, else out/model
                    precision: str = "auto", device: str | None = None, checkpoint_every: int = 500, log=print,
                    first_seed: int = 0, # the seeds are first_seed, ..., first_seed + seeds - 1: one study's seeds split over runs (a run a session) share none
+                   ista_steps: int = 0, ista_step: float = 0.25, # ISTA refinement passes of the k-sparse architectures' encoders (`SAEConfig.ista_steps`)
+                   k_start: float | None = None, k_anneal: float = 1.0, # the k-sparse ones' k falls from k_start to l0 over this fraction of the run (`TrainConfig.k_start`)
+                   prefixes: str | Sequence[int] | None = None, inner_weight: float = 1.0, inner_detach: bool = False, # Matryoshka's prefix losses (`SAEConfig`)
                   ) -> pd.DataFrame:
     "Train `archs` on SynthSAEBench rows drawn by `SynthSampler`, plain and with the hinge, `seeds` seeds from `first_seed`; write the table, curves, diagnosis, combinations and SAEs under `out`; returns the table."
     matplotlib.use("Agg")
@@ -373,6 +384,17 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
     _need(samples >= batch, f"--samples ({samples:,}) must be at least one batch ({batch:,})")
     for name, v in (("--seeds", seeds), ("--width", width), ("--batch", batch), ("--curve-rows", curve_rows), ("--heldout", heldout), ("--checkpoint-every", checkpoint_every)): _need(v >= 1, f"{name} must be >= 1, got {v}")
     _need(first_seed >= 0, f"--first-seed must be >= 0, got {first_seed}")
+    _need(ista_steps >= 0 and math.isfinite(ista_step) and ista_step > 0, f"--ista must be >= 0 and --ista-step a finite number > 0, got {ista_steps}, {ista_step}")
+    recipe = {k: v for k, v in dict(ista_steps=ista_steps, ista_step=ista_step if ista_steps else None, k_start=k_start, k_anneal=k_anneal if k_start is not None and k_anneal != 1.0 else None,
+                                    prefixes=[int(p) for p in prefixes.split(",")] if isinstance(prefixes, str) else prefixes,
+                                    inner_weight=None if inner_weight == 1.0 else inner_weight, inner_detach=inner_detach or None).items() if v}
+    _need(not {"ista_steps", "k_start"} & set(recipe) or all(a in K_SPARSE for a in archs_l), f"--ista and --k-start are for the k-sparse architectures ({', '.join(K_SPARSE)}); --archs has {', '.join(a for a in archs_l if a not in K_SPARSE)}")
+    _need(not {"prefixes", "inner_weight", "inner_detach"} & set(recipe) or archs_l == ["matryoshka"], f"--prefixes, --inner-weight and --detach-inner shape Matryoshka's losses: give --archs matryoshka alone, got {','.join(archs_l)}")
+    _need(k_start is None or (math.isfinite(k_start) and l0 <= k_start <= width), f"--k-start must lie between --l0 ({l0}) and --width ({width}), got {k_start}")
+    _need(math.isfinite(inner_weight) and inner_weight >= 0, f"--inner-weight must be a finite number >= 0, got {inner_weight}")
+    _need(0 < k_anneal <= 1, f"--k-anneal must lie in (0, 1], got {k_anneal}")
+    if "prefixes" in recipe:
+        p = recipe["prefixes"]; _need(all(b > a for a, b in zip(p, p[1:])) and p[0] >= 1 and p[-1] == width, f"--prefixes must increase from >= 1 to --width ({width}), got {prefixes}")
     _need(0 < l0 <= width, f"--l0 must be > 0 and at most --width ({width}), got {l0}")
     _need(curve_rows <= heldout, f"--curve-rows ({curve_rows:,}) must not exceed --heldout ({heldout:,})")
     _need(precision in ("auto", "bf16", "fp32"), f"--precision must be auto, bf16 or fp32, got {precision!r}")
@@ -380,17 +402,18 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
     if precision == "bf16": check_bf16(dev)
     amp = precision == "bf16" or (precision == "auto" and bf16_units(dev) is not None)
     model_dir = Path(model_dir) if model_dir is not None else Path("results/synthsaebench/model") if (features, hidden) == (16_384, 768) else out / "model"
-    settings = dict(job="synthbench", archs=archs_l, samples=samples, seeds=seeds, **({"first_seed": first_seed} if first_seed else {}), hinge=hinge, width=width, l0=l0, lr=lrs, decay=decays, batch=batch,
+    settings = dict(job="synthbench", archs=archs_l, samples=samples, seeds=seeds, **({"first_seed": first_seed} if first_seed else {}),
+                    **recipe, hinge=hinge, width=width, l0=l0, lr=lrs, decay=decays, batch=batch,
                     w_pair=w_pairs, tau=taus, curve_every=curve_every, curve_rows=curve_rows, heldout=heldout, features=features, hidden=hidden, precision="bf16" if amp else "fp32")
     with own_out(out, settings, SYNTH_OUTPUTS) as run:
         run.update(device=str(dev), model_dir=str(model_dir))
         return _synthbench(out, run, log, dev=dev, model_dir=model_dir, archs=archs_l, samples=samples, seeds=range(first_seed, first_seed + seeds), hinge=hinge, width=width, l0=l0,
                            lrs=lrs, decays=decays, batch=batch, w_pairs=w_pairs, taus=taus, curve_every=curve_every, curve_rows=curve_rows,
-                           heldout=heldout, features=features, hidden=hidden, amp=amp, checkpoint_every=checkpoint_every)
+                           heldout=heldout, features=features, hidden=hidden, amp=amp, checkpoint_every=checkpoint_every, recipe=recipe)
 
 # %% ../nbs/98_cli.ipynb
 def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,
-                features, hidden, amp, checkpoint_every):
+                features, hidden, amp, checkpoint_every, recipe):
     "The work of `synthbench_job` once its arguments are checked (by keyword only)."
     from sae_nb.core import cpu_name
     from sae_nb.sae import K_SPARSE, SAE, arch_config
@@ -412,7 +435,7 @@ def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, 
     inst = [(v, s) for v in variants for s in seeds]   # seeds: a range
     steps = samples // batch
     log(f"sae-nb synthbench: {features:,} features in d = {hidden}; {', '.join(archs)} at width {width:,}, L0 {l0}; {len(inst)} SAEs each ({', '.join(variants)} × seed(s) {seeds.start}{f'..{seeds.stop - 1}' if len(seeds) > 1 else ''}), "
-        f"{steps * batch:,} samples, {'bf16' if amp else 'fp32'} on {dev}" + (f"; hinge per-pair weight {', '.join(f'{a} {w:.4g}' for a, w in w_pairs.items())}, tau {', '.join(f'{a} {t:g}' for a, t in taus.items())}" if "hinge" in variants else ""))
+        f"{steps * batch:,} samples, {'bf16' if amp else 'fp32'} on {dev}" + "".join(f"; {k} {v}" for k, v in recipe.items()) + (f"; hinge per-pair weight {', '.join(f'{a} {w:.4g}' for a, w in w_pairs.items())}, tau {', '.join(f'{a} {t:g}' for a, t in taus.items())}" if "hinge" in variants else ""))
     (out / "runs").mkdir(exist_ok=True); (out / "checkpoints").mkdir(exist_ok=True)
     starts = out / "runs" / "machine.json"   # every start of the job (a resumed run may move machines): where its training seconds were spent
     prev = json.loads(starts.read_text()) if starts.exists() else []
@@ -423,11 +446,11 @@ def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, 
         if done.exists(): log(f"{arch}: finished earlier ({done})"); continue
         ks = arch in K_SPARSE
         labels = [dict(arch=arch, variant=v, seed=s, hinge=v == "hinge") for v, s in inst]
-        sae = SAE(arch_config(arch, hidden, width, l0, n_inst=len(inst), seed=[s for _, s in inst], aux=ks), device=dev)
+        sae = SAE(arch_config(arch, hidden, width, l0, n_inst=len(inst), seed=[s for _, s in inst], aux=ks, **{k: v for k, v in recipe.items() if k not in ("k_start", "k_anneal")}), device=dev)
         weight = torch.tensor([w_pairs[arch] * width * (width - 1) if v == "hinge" else 0.0 for v, _ in inst])
         pen = NeighbourPenalty(weight, k=16, refresh_every=25, tau=taus[arch]) if "hinge" in variants else None
         cfg = TrainConfig(n_steps=steps, batch_size=batch, lr=lrs[arch], lr_decay_frac=decays[arch], resample_every=None if ks else 500, progress=False,
-                          init_from_data=True, target_l0=None if ks else float(l0), amp=amp)
+                          init_from_data=True, target_l0=None if ks else float(l0), amp=amp, k_start=recipe.get("k_start"), k_anneal_frac=recipe.get("k_anneal", 1.0))
         ck = out / "checkpoints" / f"{arch}.ck"
         if ck.exists(): log(f"{arch}: resuming from {ck}")
         def write_curve(points, arch=arch): atomic_write(out / "runs" / f"{arch}_curve.csv", pd.DataFrame(points).to_csv(index=False).encode())

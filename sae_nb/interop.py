@@ -4,7 +4,7 @@
 
 # %% ../nbs/02c_interop.ipynb 2
 from __future__ import annotations
-import hashlib, json
+import hashlib, json, warnings
 from pathlib import Path
 from typing import Sequence
 import torch
@@ -41,7 +41,10 @@ def save_saelens(sae: SAE, path: str | Path, inst: int = 0, scale: float = 1.0, 
                model_name=model_name, hook_name=hook, hook_layer=layer if layer is not None else -1, hook_head_index=None,
                context_size=context_size, prepend_bos=True, dataset_path=dataset, finetuning_scaling_factor=False,
                activation_fn_str="topk" if arch == "topk" else "relu", activation_fn_kwargs={"k": c.k} if arch == "topk" else {},
-               sae_nb=dict(activation_scale=scale, decoder_norm=c.decoder_norm, activation=c.activation, prefixes=c.prefixes, k=c.k, **(extra or {})))
+               sae_nb=dict(activation_scale=scale, decoder_norm=c.decoder_norm, activation=c.activation, prefixes=c.prefixes, k=c.k,
+                           **(dict(ista_steps=c.ista_steps, ista_step=c.ista_step) if c.ista_steps else {}), **(extra or {})))
+    if c.ista_steps: warnings.warn(f"{path}: this SAE refines its code with {c.ista_steps} ISTA pass(es), which SAELens's format cannot express: `load_saelens` restores them "
+                                   "(cfg.json's sae_nb block), SAELens's own loader encodes in one pass, a different SAE", stacklevel=2)
     if arch == "topk": cfg["k"] = c.k
     blob = st_save(w)
     cfg["sae_nb"]["weights_sha256"] = hashlib.sha256(blob).hexdigest()   # load_saelens checks files sae_nb wrote
@@ -63,7 +66,8 @@ SAELENS_FIELDS = {   # every field of SAELens 6's configs for the architectures 
 }
 SAELENS_FLAT_FIELDS = {   # the flat fields of SAELens < 6 configs (and sae_nb's own block)
     **dict.fromkeys(("model_name", "hook_name", "hook_layer", "context_size", "prepend_bos", "dataset_path", "dataset_trust_remote_code", "sae_lens_training_version",
-                     "sae_lens_version", "model_from_pretrained_kwargs", "seqpos_slice", "neuronpedia_id", "model_class_name", "exclude_special_tokens", "sae_nb"), "information only"),
+                     "sae_lens_version", "model_from_pretrained_kwargs", "seqpos_slice", "neuronpedia_id", "model_class_name", "exclude_special_tokens"), "information only"),
+    "sae_nb": "information only, but for its ista_steps and ista_step (the encoder's refinement passes), honoured",
     "hook_head_index": "refused unless None", "finetuning_scaling_factor": "refused unless false",
     "activation_fn_str": "honoured (relu, topk)", "activation_fn_kwargs": "honoured (k)",
 }
@@ -106,7 +110,9 @@ def load_saelens(path: str | Path, device=None,
         w["W_enc"], w["b_enc"], w["W_dec"] = w["W_enc"] * nrm, w["b_enc"] * nrm, w["W_dec"] / nrm[:, None]
     k = cfg.get("k") or (cfg.get("activation_fn_kwargs") or {}).get("k")
     act = dict(standard="relu", topk="topk", jumprelu="jumprelu")[arch]
-    sae = SAE(SAEConfig(d_in, d_sae, activation=act, k=int(k) if arch == "topk" else None, decoder_norm="weighted"), device=get_device(device))
+    own = cfg.get("sae_nb") or {}   # sae_nb's encoder refinement, the one field of its block that changes encode
+    sae = SAE(SAEConfig(d_in, d_sae, activation=act, k=int(k) if arch == "topk" else None, decoder_norm="weighted",
+                        ista_steps=own.get("ista_steps", 0), ista_step=own.get("ista_step", 0.25)), device=get_device(device))
     with torch.no_grad():
         for key in ("W_enc", "b_enc", "W_dec", "b_dec"): getattr(sae, key).copy_(w[key].to(sae.device)[None])
         if arch == "jumprelu": sae.log_threshold.copy_(w["threshold"].clamp_min(1e-30).log().to(sae.device)[None])   # a threshold of 0 acts as ReLU either way

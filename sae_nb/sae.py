@@ -64,6 +64,10 @@ class SAEConfig:
     aux_coeff: float = 1 / 32 # AuxK's weight
     bandwidth: float = 0.05 # jumprelu: width ε of the straight-through estimator's rectangle kernel
     threshold_init: float = 0.05 # jumprelu: every latent's starting threshold
+    ista_steps: int = 0 # refinement passes of the encoder (ISTA): each adds ista_step · (x − b_dec − f W_dec) W_enc to the pre-activations and applies the activation again; trained through (k-sparse activations)
+    ista_step: float = 0.25 # the step size of each refinement pass
+    inner_weight: float = 1.0 # Matryoshka: the weight of each inner prefix's error (the full reconstruction's is 1)
+    inner_detach: bool = False # Matryoshka: each inner prefix's error trains its own group of latents only, the smaller prefixes' reconstruction held fixed
 
     @property
     def k_sparse(self) -> bool: return self.activation in ("topk", "batchtopk")
@@ -74,7 +78,14 @@ class SAEConfig:
         for name in ("d_in", "d_sae", "n_inst"): setattr(self, name, _positive_int(getattr(self, name), name))
         self.seed = _numbers(self.seed, "seed", self.n_inst, integer=True)
         self.l1_coeff = _numbers(self.l1_coeff, "l1_coeff", self.n_inst)
-        for name in ("aux_coeff", "bandwidth", "threshold_init"): setattr(self, name, _number(getattr(self, name), name))
+        for name in ("aux_coeff", "bandwidth", "threshold_init", "ista_step"): setattr(self, name, _number(getattr(self, name), name))
+        self.ista_steps = _number(self.ista_steps, "ista_steps", integer=True)
+        if self.ista_steps < 0: raise ValueError(f"ista_steps must be an integer >= 0, got {self.ista_steps!r}")
+        self.inner_weight = _number(self.inner_weight, "inner_weight")
+        if not isinstance(self.inner_detach, (bool, np.bool_)): raise ValueError(f"inner_detach must be True or False, got {self.inner_detach!r}")
+        self.inner_detach = bool(self.inner_detach)
+        if not (math.isfinite(self.inner_weight) and self.inner_weight >= 0): raise ValueError(f"inner_weight must be a finite number >= 0, got {self.inner_weight!r}")
+        if self.prefixes is None and (self.inner_weight != 1.0 or self.inner_detach): raise ValueError("inner_weight and inner_detach shape Matryoshka's prefix losses: they need prefixes")
         if not isinstance(self.activation, str) or not isinstance(self.decoder_norm, str): raise ValueError(f"activation and decoder_norm must be strings, got {self.activation!r}, {self.decoder_norm!r}")
         if self.k is not None: self.k = _positive_int(self.k, "k")
         if self.activation not in ("relu", "topk", "batchtopk", "jumprelu"): raise ValueError(f"activation must be 'relu', 'topk', 'batchtopk' or 'jumprelu', got {self.activation!r}")
@@ -88,7 +99,7 @@ class SAEConfig:
         if self.aux_k is not None:
             if not self.k_sparse: raise ValueError(f"AuxK (aux_k) is for k-sparse activations (topk, batchtopk); {self.activation!r} keeps dead latents alive otherwise (resample_every)")
             self.aux_k = _positive_int(self.aux_k, "aux_k")
-        for name in ("aux_coeff", "bandwidth", "threshold_init"):
+        for name in ("aux_coeff", "bandwidth", "threshold_init", "ista_step"):
             v = getattr(self, name)
             if not (isinstance(v, numbers.Real) and math.isfinite(v) and v > 0): raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
         if self.decoder_norm not in ("unit", "weighted"): raise ValueError(f"decoder_norm must be 'unit' or 'weighted', got {self.decoder_norm!r}")
@@ -108,8 +119,10 @@ def arch_config(arch: str, # one of `ARCHS` ("relu" is taken for "l1")
                 n_inst: int = 1, seed: int | Sequence[int] = 0,
                 aux: bool = False, # AuxK with Gao et al.'s k_aux = d_in // 2 (k-sparse architectures only)
                 l1_init: float = 0.1, # starting sparsity weight of l1 and jumprelu
+                prefixes: Sequence[int] | None = None, # Matryoshka's nested sizes (default: `matryoshka_prefixes`)
                 **kw) -> SAEConfig:
-    "The `SAEConfig` of a named architecture at L0 `l0`. Matryoshka is BatchTopK with `matryoshka_prefixes`."
+    "The `SAEConfig` of a named architecture at L0 `l0`. Matryoshka is BatchTopK with `matryoshka_prefixes` (or `prefixes`)."
+    if prefixes is not None and arch != "matryoshka": raise ValueError(f"prefixes are Matryoshka's nested sizes, not {arch}'s")
     arch = "l1" if arch == "relu" else arch
     if arch not in ARCHS: raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}")
     act = dict(l1="relu", matryoshka="batchtopk").get(arch, arch)
@@ -119,7 +132,7 @@ def arch_config(arch: str, # one of `ARCHS` ("relu" is taken for "l1")
     if not (math.isfinite(l0) and l0 > 0): raise ValueError(f"l0 must be a finite number > 0, got {l0}")
     if l0 > d_sae: raise ValueError(f"l0={l0:g} latents per sample cannot be matched by an SAE of d_sae={d_sae} latents")  # never clamped: a clamped k would break matched L0
     return SAEConfig(d_in, d_sae, n_inst, activation=act, k=max(1, round(l0)) if ks else None, l1_coeff=0.0 if ks else l1_init, seed=seed,
-                     prefixes=matryoshka_prefixes(d_sae) if arch == "matryoshka" else None, aux_k=max(1, d_in // 2) if aux else None, **kw)
+                     prefixes=(prefixes or matryoshka_prefixes(d_sae)) if arch == "matryoshka" else None, aux_k=max(1, d_in // 2) if aux else None, **kw)
 
 # %% ../nbs/02_sae.ipynb
 def topk_encode(xc: Tensor, # (n_inst, batch, d_in) centred input x - b_dec
@@ -154,6 +167,7 @@ class SAE(nn.Module):
         self.b_enc = nn.Parameter(torch.zeros(cfg.n_inst, cfg.d_sae, device=dev))
         self.b_dec = nn.Parameter(torch.zeros(cfg.n_inst, cfg.d_in, device=dev))
         self.register_buffer("l1_coeff", torch.as_tensor(cfg.l1_coeff, dtype=torch.float32).expand(cfg.n_inst).clone().to(dev))
+        self.k_now = None   # k-sparse: the k of this training step where a schedule moves it (`TrainConfig.k_start`), else cfg.k
         if cfg.activation == "jumprelu": self.log_threshold = nn.Parameter(torch.full((cfg.n_inst, cfg.d_sae), math.log(cfg.threshold_init), device=dev))
         if cfg.activation == "batchtopk": self.register_buffer("threshold", torch.full((cfg.n_inst,), -1.0, device=dev))  # inference threshold, a running estimate (`Thresholds`); < 0: not yet estimated
 
@@ -185,9 +199,18 @@ class SAE(nn.Module):
     def encode(self, x: Tensor, check: bool = True) -> Tensor:
         "Latent activations `f`, (n_inst, batch, d_sae); BatchTopK, as deployed, keeps the activations above its learnt threshold (training selects per batch: `losses`)."
         x = self.prep(x, check)
-        pre = torch.baddbmm(self.b_enc[:, None], x - self.b_dec[:, None], self.W_enc)
+        xc = x - self.b_dec[:, None]
+        pre = torch.baddbmm(self.b_enc[:, None], xc, self.W_enc)
+        f = self.activate(pre, inplace=not self.cfg.ista_steps)  # in place: one (batch, d_sae) buffer fewer per step (baddbmm's backward does not need pre)
+        for _ in range(self.cfg.ista_steps):   # ISTA: the residual the current code leaves, encoded, moves the pre-activations by ista_step times it
+            pre = pre + self.cfg.ista_step * torch.bmm(xc - torch.bmm(f, self.W_dec), self.W_enc)
+            f = self.activate(pre)
+        return f
+
+    def activate(self, pre: Tensor, inplace: bool = False) -> Tensor:
+        "The activation as deployed, on pre-activations (n_inst, batch, d_sae); ReLU `inplace` overwrites `pre`."
         act = self.cfg.activation
-        if act == "relu": return pre.relu_()  # in place: one (batch, d_sae) buffer fewer per step (baddbmm's backward does not need pre)
+        if act == "relu": return pre.relu_() if inplace else pre.relu()
         if act == "jumprelu": return jumprelu(pre, self.log_threshold.exp()[:, None], self.cfg.bandwidth)[0]
         if act == "batchtopk": return pre * (pre > self.threshold.clamp_min(0)[:, None, None])
         v, i = pre.topk(self.cfg.k, dim=-1)
@@ -213,6 +236,7 @@ def losses(self, x: Tensor, check: bool = True,
     x = self.prep(x, check)
     if self.cfg.k_sparse: return self._sparse_losses(x, dead)
     c, (n, B, d) = self.cfg, x.shape
+    if c.ista_steps: raise ValueError(f"ISTA refinement (ista_steps={c.ista_steps}) trains with the k-sparse activations only (topk, batchtopk, matryoshka), not {c.activation!r}; a loaded SAE of any activation encodes with it")
     jr = c.activation == "jumprelu"
     theta = self.log_threshold.exp()[:, None] if jr else None   # (n_inst, 1, d_sae)
     sp = select_encode(x, self.W_enc, self.b_enc, above_select((theta - c.bandwidth / 2).detach() if jr else 0.0), b_dec=self.b_dec)
@@ -246,9 +270,14 @@ def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
     "`losses` for topk and batchtopk: the selected latents as triplets, the Matryoshka prefixes' errors, AuxK's, BatchTopK's smallest kept activation."
     c, (n, B, d) = self.cfg, x.shape
     m = c.d_sae
-    select = topk_select(c.k) if c.activation == "topk" else batchtopk_select(c.k)
-    if c.aux_k: select = with_aux(select, dead, c.aux_k)
-    sp = select_encode(x, self.W_enc, self.b_enc, select, b_dec=self.b_dec)
+    k = c.k if self.k_now is None else self.k_now   # a k schedule (`TrainConfig.k_start`) sets k_now each step
+    base = topk_select(max(1, round(k))) if c.activation == "topk" else batchtopk_select(k)
+    select = with_aux(base, dead, c.aux_k) if c.aux_k else base
+    xin = x
+    for _ in range(c.ista_steps):   # ISTA: encoding x + step·residual adds step·(residual W_enc) to the pre-activations; the gradient flows through every pass, sparsely
+        p = select_encode(xin, self.W_enc, self.b_enc, base, b_dec=self.b_dec)
+        xin = xin + c.ista_step * (x - self.b_dec[:, None] - decode_sparse(p.v.relu(), p.s, p.r, self.W_dec, n * B).reshape(n, B, d))
+    sp = select_encode(xin, self.W_enc, self.b_enc, select, b_dec=self.b_dec)
     main = sp.sizes[0]
     v, s, r = sp.v[:main].relu(), sp.s[:main], sp.r[:main]
     if c.prefixes is None:
@@ -259,8 +288,9 @@ def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
         bag = s * P + torch.searchsorted(torch.tensor(c.prefixes, device=x.device), r % m, right=True)
         o = bag.argsort(stable=True)
         D = decode_sparse(v[o], bag[o], r[o], self.W_dec, n * B * P).reshape(n, B, P, d)
-        errs, resid = nested_errors(D, x - self.b_dec[:, None])   # (n_inst, P) and the full reconstruction's residual
-        x_hat, mse, recon = x - resid, errs[:, -1], errs.sum(-1)
+        errs, resid = nested_errors(D, x - self.b_dec[:, None], c.inner_detach)   # (n_inst, P) and the full reconstruction's residual
+        x_hat, mse = x - resid, errs[:, -1]
+        recon = errs.sum(-1) if c.inner_weight == 1.0 else c.inner_weight * errs[:, :-1].sum(-1) + mse
     l1, l0, fired = self._triplet_stats(x, v, s, r)
     inst, on = s // B, v.detach() > 0
     out = dict(loss=recon + self.l1_coeff * l1, mse=mse, l1=l1, l0=l0, fired=fired)

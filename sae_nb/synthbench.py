@@ -205,12 +205,18 @@ def generate_store(model, out: str | Path, n_rows: int, shard_rows: int = 32_768
 
 # %% ../nbs/07a_synthsaebench.ipynb
 def _saelens_sae(sae: SAE, inst: int, scale: float):
-    "Instance `inst` as a `sae_lens.SAE` for raw activations (through `save_saelens`, the format users load)."
-    import sae_lens
+    "Instance `inst` as a `sae_lens.SAE` for raw activations (through `save_saelens`, the format users load); an SAE with ISTA passes (`SAEConfig.ista_steps`), which that format cannot hold, encodes through sae_nb (the same latents: the scale folds out of every pass)."
+    import sae_lens, warnings
     from sae_nb.interop import save_saelens
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*ISTA pass")
         save_saelens(sae, tmp, inst=inst, scale=scale)
-        return sae_lens.SAE.load_from_disk(tmp, device="cpu")
+        s = sae_lens.SAE.load_from_disk(tmp, device="cpu")
+    if sae.cfg.ista_steps:
+        def encode(x, sae=sae):
+            with torch.no_grad(): return sae.encode((x * scale).to(sae.device), check=False)[inst].to(x.device, x.dtype)
+        s.encode = encode
+    return s
 
 def saelens_scores(sae, model, features: Features, rows: tuple[int, int], inst: int = 0, scale: float = 1.0, batch_size: int = 4096) -> dict:
     "SAELens's `eval_sae_on_synthetic_data` on the stored rows `rows` (a sae_nb `SAE` instance, its activation scale folded in, or a `sae_lens` SAE): MCC, F1, precision, recall, uniqueness, EV, L0, dead share, shrinkage."

@@ -18,9 +18,9 @@ from .data import FeatureModel
 from .sae import SAE, _number, _numbers, _per_inst, _positive_int
 
 # %% auto 0
-__all__ = ['EVENTS', 'TrainConfig', 'History', 'resample_dead', 'Callback', 'Trainer', 'LRSchedule', 'L1Weight', 'DeadLatents',
-           'Recorder', 'Thresholds', 'InitFromData', 'DDPSync', 'StopIfNonFinite', 'Checkpointer', 'train_sae',
-           'WallClock']
+__all__ = ['EVENTS', 'TrainConfig', 'History', 'resample_dead', 'Callback', 'Trainer', 'LRSchedule', 'KSchedule', 'L1Weight',
+           'DeadLatents', 'Recorder', 'Thresholds', 'InitFromData', 'DDPSync', 'StopIfNonFinite', 'Checkpointer',
+           'train_sae', 'WallClock']
 
 # %% ../nbs/02b_train.ipynb
 @dataclass
@@ -42,6 +42,8 @@ class TrainConfig:
     init_from_data: bool = False # b_dec and the encoder's scale from the first batch (`SAE.init_from_data`)
     dead_tokens: int = 100_000 # AuxK: a latent counts as dead after this many training samples without firing
     threshold_rate: float = 0.01 # BatchTopK: rate of the running estimate of the inference threshold (SAELens's default)
+    k_start: float | None = None # k-sparse: k falls linearly from this to the SAE's k over the first `k_anneal_frac` of the steps (None: k throughout)
+    k_anneal_frac: float = 1.0
 
     def __post_init__(self):   # plain Python values only, as in `SAEConfig`
         for name in ("n_steps", "batch_size", "log_every", "dead_tokens") + (("resample_every",) if self.resample_every is not None else ()):
@@ -57,6 +59,11 @@ class TrainConfig:
             v = getattr(self, name)
             if not (isinstance(v, numbers.Real) and math.isfinite(v) and v > 0): raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
         if not 0 < self.threshold_rate <= 1: raise ValueError(f"threshold_rate must lie in (0, 1], got {self.threshold_rate!r}")
+        self.k_anneal_frac = _number(self.k_anneal_frac, "k_anneal_frac")
+        if not 0 < self.k_anneal_frac <= 1: raise ValueError(f"k_anneal_frac must lie in (0, 1], got {self.k_anneal_frac!r}")
+        if self.k_start is not None:
+            self.k_start = _number(self.k_start, "k_start")
+            if not (math.isfinite(self.k_start) and self.k_start >= 1): raise ValueError(f"k_start must be a finite number >= 1, got {self.k_start!r}")
         if not (0 <= self.lr_decay_frac <= 1 and 0 <= self.l1_warmup_frac <= 1): raise ValueError(f"lr_decay_frac and l1_warmup_frac must lie in [0, 1], got {self.lr_decay_frac}, {self.l1_warmup_frac}")
         if self.target_l0 is not None:
             t = torch.as_tensor(self.target_l0, dtype=torch.float32)
@@ -200,6 +207,19 @@ class LRSchedule(Callback):
     def before_step(self, tr):
         c = tr.cfg
         for grp in tr.opt.param_groups: grp["lr"] = c.lr * min(1.0, (c.n_steps - tr.step) / max(1, c.n_steps - tr.decay_start))
+
+class KSchedule(Callback):
+    "With `cfg.k_start`: the k-sparse SAE's k this step (`SAE.k_now`), falling linearly from k_start to its k over the first `cfg.k_anneal_frac` of the steps; k itself afterwards, and once training ends."
+    def before_fit(self, tr):
+        c, sae = tr.cfg, tr.sae
+        if c.k_start is not None and not sae.cfg.k_sparse: raise ValueError(f"k_start schedules the k of topk and batchtopk SAEs; a {sae.cfg.activation} SAE has none")
+        if c.k_start is not None and c.k_start > sae.cfg.d_sae: raise ValueError(f"k_start={c.k_start:g} exceeds the SAE's d_sae={sae.cfg.d_sae}")
+    def before_step(self, tr):
+        c = tr.cfg
+        if c.k_start is None: return
+        frac = min(1.0, tr.step / max(1.0, c.k_anneal_frac * c.n_steps))
+        tr.sae.k_now = None if frac >= 1 else c.k_start + (tr.sae.cfg.k - c.k_start) * frac
+    def after_fit(self, tr): tr.sae.k_now = None
 
 class L1Weight(Callback):
     "The sparsity weight (L1, or L0 for jumprelu): a linear warm-up over the first `cfg.l1_warmup_frac`, then, with `cfg.target_l0`, a controller on log λ per instance."
@@ -346,7 +366,7 @@ def train_sae(sae: SAE,
               callbacks: Sequence[Callback] = (), # more callbacks, after the standard ones
              ) -> History:
     "Train `sae` in place with Adam; returns the `History`. With `checkpoint`, a killed run resumes to the same result. Under `torch.distributed` (DDP), each rank passes its own data and gradients are averaged."
-    cbs = [StopIfNonFinite(), InitFromData(), LRSchedule(), L1Weight(), Thresholds(), DeadLatents(), Recorder()]
+    cbs = [StopIfNonFinite(), InitFromData(), LRSchedule(), KSchedule(), L1Weight(), Thresholds(), DeadLatents(), Recorder()]
     if _distributed(): cbs.append(DDPSync())
     if checkpoint is not None: cbs.append(Checkpointer(checkpoint, checkpoint_every))
     return Trainer(sae, data, cfg, extra_loss, [*cbs, *callbacks]).fit()
