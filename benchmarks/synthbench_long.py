@@ -25,7 +25,9 @@ sessions, a run must finish within its session, so a study is split by `--first-
 import argparse, json, shutil
 from pathlib import Path
 
-PUBLIC = dict(ista=1, k_start=80.0, prefixes="32,128,512,1024,2048,4096", inner_weight=0.5, detach_inner=True)   # github.com/bigsnarfdude/researchRalph, domains/battlebotgym-sae-bench-v3/best/config.yaml (its TERM loss, frequency-sorted prefixes and lr warm-up left out)
+PUBLIC = dict(ista=1, k_start=80.0, lr_warmup=1000, decay=0.333, prefixes="32,128,512,1024,2048,4096", inner_weight=0.5, detach_inner=True)
+# github.com/bigsnarfdude/researchRalph, domains/battlebotgym-sae-bench-v3/best/config.yaml, with its engine.py's decay over the last third of the steps
+# (SAELens's, to lr_end; here to 0); its TERM loss and frequency-sorted prefixes are left out
 
 def chosen(sweep: Path, require: bool = True) -> dict:
     "Per swept architecture: lr and decay of the best plain point, w_pair and tau of the best hinge point (by MCC); with `require=False`, only the architectures whose sweep has both."
@@ -66,11 +68,12 @@ def main(argv=None):
     ap.add_argument("--ista-step", type=float, default=0.25, help="the step size of each ISTA pass")
     ap.add_argument("--k-start", type=float, default=None, help="k falls from this to the L0 over --k-anneal of the run (folder: _kstart80)")
     ap.add_argument("--k-anneal", type=float, default=1.0)
+    ap.add_argument("--lr-warmup", type=int, default=0, help="steps of a linear lr warm-up (folder: _warm1000)")
     ap.add_argument("--prefixes", default=None, help="Matryoshka's nested sizes (folder: _pre32-128-...)")
     ap.add_argument("--inner-weight", type=float, default=1.0, help="Matryoshka: the inner prefixes' weight (folder: _iw0.5)")
     ap.add_argument("--detach-inner", action="store_true", help="Matryoshka: detached inner losses (folder: _detach)")
-    ap.add_argument("--public-recipe", action="store_true", help="the public SynthSAEBench-16k records' recipe: --ista 1 --k-start 80 --prefixes 32,128,512,1024,2048,4096 "
-                    "--inner-weight 0.5 --detach-inner (each flag given too overrides it); folder: _public")
+    ap.add_argument("--public-recipe", action="store_true", help="the public SynthSAEBench-16k records' recipe: --ista 1 --k-start 80 --lr-warmup 1000 --decay 0.333 "
+                    "--prefixes 32,128,512,1024,2048,4096 --inner-weight 0.5 --detach-inner (each flag given too overrides it); folder: _public")
     ap.add_argument("--work", default="results/synthbench_16k")
     ap.add_argument("--record", default="benchmarks/recorded/synthbench_16k_2cpu")
     ap.add_argument("--record-only", action="store_true")
@@ -85,18 +88,19 @@ def main(argv=None):
         reuse_freed_memory()   # 1.31x on this run's L1 step (benchmarks/recorded/long_run_profile_2cpu.txt)
         st = chosen(Path(a.sweep))
         tag = ""
-        recipe = dict(ista_steps=a.ista, ista_step=a.ista_step, k_start=a.k_start, k_anneal=a.k_anneal, prefixes=a.prefixes, inner_weight=a.inner_weight, inner_detach=a.detach_inner)
-        changed = a.ista or a.k_start is not None or a.prefixes or a.inner_weight != 1.0 or a.detach_inner
+        recipe = dict(ista_steps=a.ista, ista_step=a.ista_step, k_start=a.k_start, k_anneal=a.k_anneal, lr_warmup=a.lr_warmup, prefixes=a.prefixes, inner_weight=a.inner_weight, inner_detach=a.detach_inner)
+        changed = a.ista or a.k_start is not None or a.lr_warmup or a.prefixes or a.inner_weight != 1.0 or a.detach_inner
         if (a.lr is not None or a.decay is not None or changed) and a.first_seed is None: raise SystemExit("--lr/--decay and the recipe flags change the recipe of one run: give --first-seed too")
         if a.lr is not None or a.decay is not None:
             for s in st.values():
                 if a.lr is not None: s["lr"] = a.lr
                 if a.decay is not None: s["decay"] = a.decay
             tag = (f"_lr{a.lr:g}" if a.lr is not None else "") + (f"_decay{a.decay:g}" if a.decay is not None else "")
-        if a.public_recipe and all(getattr(a, k) == v for k, v in PUBLIC.items()): tag += "_public"
+        if a.public_recipe and all(getattr(a, k) == v for k, v in PUBLIC.items()): tag = tag.replace("_decay0.333", "") + "_public"
         else:
             if a.ista: tag += f"_ista{a.ista}" + (f"x{a.ista_step:g}" if a.ista_step != 0.25 else "")
             if a.k_start is not None: tag += f"_kstart{a.k_start:g}" + (f"x{a.k_anneal:g}" if a.k_anneal != 1.0 else "")
+            if a.lr_warmup: tag += f"_warm{a.lr_warmup}"
             if a.prefixes: tag += "_pre" + a.prefixes.replace(",", "-")
             if a.inner_weight != 1.0: tag += f"_iw{a.inner_weight:g}"
             if a.detach_inner: tag += "_detach"

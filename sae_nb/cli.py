@@ -295,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--ista-step", type=float, default=0.25, help="the step size of each ISTA pass (default: 0.25)")
     b.add_argument("--k-start", type=float, default=None, help="k-sparse ones: k falls linearly from this to --l0 (TrainConfig.k_start; default: --l0 throughout)")
     b.add_argument("--k-anneal", type=float, default=1.0, help="with --k-start: the fraction of the run over which k falls (default: 1, all of it)")
+    b.add_argument("--lr-warmup", type=int, default=0, metavar="STEPS", help="ramp the lr linearly over this many first steps (TrainConfig.lr_warmup_steps; default: 0)")
     b.add_argument("--prefixes", default=None, help="Matryoshka's nested sizes, comma-separated, ending at --width (default: width/32, /8, /2, width)")
     b.add_argument("--inner-weight", type=float, default=1.0, help="Matryoshka: the weight of the inner prefixes' errors (default: 1)")
     b.add_argument("--detach-inner", action="store_true", help="Matryoshka: each inner prefix's error trains its own group only (SAEConfig.inner_detach)")
@@ -308,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "synthbench":
             synthbench_job(args.out, args.archs, args.samples, args.seeds, args.hinge, args.width, args.l0, args.lr, args.decay, args.batch, args.w_pair, args.tau,
                            args.curve_every, args.curve_rows, args.heldout, args.features, args.hidden, args.model_dir, args.precision, args.device, args.checkpoint_every,
-                           first_seed=args.first_seed, ista_steps=args.ista, ista_step=args.ista_step, k_start=args.k_start, k_anneal=args.k_anneal, prefixes=args.prefixes,
+                           first_seed=args.first_seed, ista_steps=args.ista, ista_step=args.ista_step, k_start=args.k_start, k_anneal=args.k_anneal, lr_warmup=args.lr_warmup, prefixes=args.prefixes,
                            inner_weight=args.inner_weight, inner_detach=args.detach_inner)
         else: llm_job(args.out, args.model, args.layer, args.text, args.tokens, args.width, args.seeds, args.steps, args.l0, args.w_pair, args.device, arch=args.arch, aux=not args.no_aux,
                          progress=sys.stderr.isatty(), composition=args.composition, absorption=args.absorption, precision=args.precision,
@@ -370,6 +371,7 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
                    first_seed: int = 0, # the seeds are first_seed, ..., first_seed + seeds - 1: one study's seeds split over runs (a run a session) share none
                    ista_steps: int = 0, ista_step: float = 0.25, # ISTA refinement passes of the k-sparse architectures' encoders (`SAEConfig.ista_steps`)
                    k_start: float | None = None, k_anneal: float = 1.0, # the k-sparse ones' k falls from k_start to l0 over this fraction of the run (`TrainConfig.k_start`)
+                   lr_warmup: int = 0, # steps of a linear lr warm-up (`TrainConfig.lr_warmup_steps`)
                    prefixes: str | Sequence[int] | None = None, inner_weight: float = 1.0, inner_detach: bool = False, # Matryoshka's prefix losses (`SAEConfig`)
                   ) -> pd.DataFrame:
     "Train `archs` on SynthSAEBench rows drawn by `SynthSampler`, plain and with the hinge, `seeds` seeds from `first_seed`; write the table, curves, diagnosis, combinations and SAEs under `out`; returns the table."
@@ -385,7 +387,7 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
     for name, v in (("--seeds", seeds), ("--width", width), ("--batch", batch), ("--curve-rows", curve_rows), ("--heldout", heldout), ("--checkpoint-every", checkpoint_every)): _need(v >= 1, f"{name} must be >= 1, got {v}")
     _need(first_seed >= 0, f"--first-seed must be >= 0, got {first_seed}")
     _need(ista_steps >= 0 and math.isfinite(ista_step) and ista_step > 0, f"--ista must be >= 0 and --ista-step a finite number > 0, got {ista_steps}, {ista_step}")
-    recipe = {k: v for k, v in dict(ista_steps=ista_steps, ista_step=ista_step if ista_steps else None, k_start=k_start, k_anneal=k_anneal if k_start is not None and k_anneal != 1.0 else None,
+    recipe = {k: v for k, v in dict(ista_steps=ista_steps, ista_step=ista_step if ista_steps else None, k_start=k_start, k_anneal=k_anneal if k_start is not None and k_anneal != 1.0 else None, lr_warmup=lr_warmup,
                                     prefixes=[int(p) for p in prefixes.split(",")] if isinstance(prefixes, str) else prefixes,
                                     inner_weight=None if inner_weight == 1.0 else inner_weight, inner_detach=inner_detach or None).items() if v}
     _need(not {"ista_steps", "k_start"} & set(recipe) or all(a in K_SPARSE for a in archs_l), f"--ista and --k-start are for the k-sparse architectures ({', '.join(K_SPARSE)}); --archs has {', '.join(a for a in archs_l if a not in K_SPARSE)}")
@@ -393,6 +395,7 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
     _need(k_start is None or (math.isfinite(k_start) and l0 <= k_start <= width), f"--k-start must lie between --l0 ({l0}) and --width ({width}), got {k_start}")
     _need(math.isfinite(inner_weight) and inner_weight >= 0, f"--inner-weight must be a finite number >= 0, got {inner_weight}")
     _need(0 < k_anneal <= 1, f"--k-anneal must lie in (0, 1], got {k_anneal}")
+    _need(lr_warmup >= 0, f"--lr-warmup must be >= 0 steps, got {lr_warmup}")
     if "prefixes" in recipe:
         p = recipe["prefixes"]; _need(all(b > a for a, b in zip(p, p[1:])) and p[0] >= 1 and p[-1] == width, f"--prefixes must increase from >= 1 to --width ({width}), got {prefixes}")
     _need(0 < l0 <= width, f"--l0 must be > 0 and at most --width ({width}), got {l0}")
@@ -446,11 +449,12 @@ def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, 
         if done.exists(): log(f"{arch}: finished earlier ({done})"); continue
         ks = arch in K_SPARSE
         labels = [dict(arch=arch, variant=v, seed=s, hinge=v == "hinge") for v, s in inst]
-        sae = SAE(arch_config(arch, hidden, width, l0, n_inst=len(inst), seed=[s for _, s in inst], aux=ks, **{k: v for k, v in recipe.items() if k not in ("k_start", "k_anneal")}), device=dev)
+        sae = SAE(arch_config(arch, hidden, width, l0, n_inst=len(inst), seed=[s for _, s in inst], aux=ks, **{k: v for k, v in recipe.items() if k not in ("k_start", "k_anneal", "lr_warmup")}), device=dev)
         weight = torch.tensor([w_pairs[arch] * width * (width - 1) if v == "hinge" else 0.0 for v, _ in inst])
         pen = NeighbourPenalty(weight, k=16, refresh_every=25, tau=taus[arch]) if "hinge" in variants else None
         cfg = TrainConfig(n_steps=steps, batch_size=batch, lr=lrs[arch], lr_decay_frac=decays[arch], resample_every=None if ks else 500, progress=False,
-                          init_from_data=True, target_l0=None if ks else float(l0), amp=amp, k_start=recipe.get("k_start"), k_anneal_frac=recipe.get("k_anneal", 1.0))
+                          init_from_data=True, target_l0=None if ks else float(l0), amp=amp, k_start=recipe.get("k_start"), k_anneal_frac=recipe.get("k_anneal", 1.0),
+                          lr_warmup_steps=recipe.get("lr_warmup", 0))
         ck = out / "checkpoints" / f"{arch}.ck"
         if ck.exists(): log(f"{arch}: resuming from {ck}")
         def write_curve(points, arch=arch): atomic_write(out / "runs" / f"{arch}_curve.csv", pd.DataFrame(points).to_csv(index=False).encode())

@@ -30,6 +30,7 @@ class TrainConfig:
     batch_size: int = 1024
     lr: float = 3e-3
     lr_decay_frac: float = 0.2 # decay lr linearly to 0 over this final fraction of steps
+    lr_warmup_steps: int = 0 # ramp lr linearly from lr/warm-up to lr over this many first steps (0: none)
     l1_warmup_frac: float = 0.05 # ramp the L1 coefficient from 0 over this first fraction
     resample_every: int | None = None # resample latents dead for this many steps (None: never)
     log_every: int = 50
@@ -48,6 +49,8 @@ class TrainConfig:
     def __post_init__(self):   # plain Python values only, as in `SAEConfig`
         for name in ("n_steps", "batch_size", "log_every", "dead_tokens") + (("resample_every",) if self.resample_every is not None else ()):
             setattr(self, name, _positive_int(getattr(self, name), name))
+        self.lr_warmup_steps = _number(self.lr_warmup_steps, "lr_warmup_steps", integer=True)
+        if self.lr_warmup_steps < 0: raise ValueError(f"lr_warmup_steps must be an integer >= 0, got {self.lr_warmup_steps!r}")
         self.seed = _number(self.seed, "seed", integer=True)
         for name in ("lr", "l0_gain", "threshold_rate", "lr_decay_frac", "l1_warmup_frac"): setattr(self, name, _number(getattr(self, name), name))
         for name in ("progress", "amp", "compile", "init_from_data"):
@@ -203,10 +206,11 @@ def fit(self) -> History:
 
 # %% ../nbs/02b_train.ipynb
 class LRSchedule(Callback):
-    "Constant learning rate, then a linear decay to 0 over the last `cfg.lr_decay_frac` of the steps."
+    "A linear warm-up over the first `cfg.lr_warmup_steps` steps, a constant learning rate, then a linear decay to 0 over the last `cfg.lr_decay_frac` of the steps."
     def before_step(self, tr):
         c = tr.cfg
-        for grp in tr.opt.param_groups: grp["lr"] = c.lr * min(1.0, (c.n_steps - tr.step) / max(1, c.n_steps - tr.decay_start))
+        warm = min(1.0, (tr.step + 1) / c.lr_warmup_steps) if c.lr_warmup_steps else 1.0
+        for grp in tr.opt.param_groups: grp["lr"] = c.lr * warm * min(1.0, (c.n_steps - tr.step) / max(1, c.n_steps - tr.decay_start))
 
 class KSchedule(Callback):
     "With `cfg.k_start`: the k-sparse SAE's k this step (`SAE.k_now`), falling linearly from k_start to its k over the first `cfg.k_anneal_frac` of the steps; k itself afterwards, and once training ends."
