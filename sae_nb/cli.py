@@ -386,19 +386,19 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
     _need(samples >= batch, f"--samples ({samples:,}) must be at least one batch ({batch:,})")
     for name, v in (("--seeds", seeds), ("--width", width), ("--batch", batch), ("--curve-rows", curve_rows), ("--heldout", heldout), ("--checkpoint-every", checkpoint_every)): _need(v >= 1, f"{name} must be >= 1, got {v}")
     _need(first_seed >= 0, f"--first-seed must be >= 0, got {first_seed}")
-    _need(ista_steps >= 0 and math.isfinite(ista_step) and ista_step > 0, f"--ista must be >= 0 and --ista-step a finite number > 0, got {ista_steps}, {ista_step}")
     recipe = {k: v for k, v in dict(ista_steps=ista_steps, ista_step=ista_step if ista_steps else None, k_start=k_start, k_anneal=k_anneal if k_start is not None and k_anneal != 1.0 else None, lr_warmup=lr_warmup,
                                     prefixes=[int(p) for p in prefixes.split(",")] if isinstance(prefixes, str) else prefixes,
                                     inner_weight=None if inner_weight == 1.0 else inner_weight, inner_detach=inner_detach or None).items() if v}
     _need(not {"ista_steps", "k_start"} & set(recipe) or all(a in K_SPARSE for a in archs_l), f"--ista and --k-start are for the k-sparse architectures ({', '.join(K_SPARSE)}); --archs has {', '.join(a for a in archs_l if a not in K_SPARSE)}")
     _need(not {"prefixes", "inner_weight", "inner_detach"} & set(recipe) or archs_l == ["matryoshka"], f"--prefixes, --inner-weight and --detach-inner shape Matryoshka's losses: give --archs matryoshka alone, got {','.join(archs_l)}")
     _need(k_start is None or (math.isfinite(k_start) and l0 <= k_start <= width), f"--k-start must lie between --l0 ({l0}) and --width ({width}), got {k_start}")
-    _need(math.isfinite(inner_weight) and inner_weight >= 0, f"--inner-weight must be a finite number >= 0, got {inner_weight}")
-    _need(0 < k_anneal <= 1, f"--k-anneal must lie in (0, 1], got {k_anneal}")
-    _need(lr_warmup >= 0, f"--lr-warmup must be >= 0 steps, got {lr_warmup}")
-    if "prefixes" in recipe:
-        p = recipe["prefixes"]; _need(all(b > a for a, b in zip(p, p[1:])) and p[0] >= 1 and p[-1] == width, f"--prefixes must increase from >= 1 to --width ({width}), got {prefixes}")
     _need(0 < l0 <= width, f"--l0 must be > 0 and at most --width ({width}), got {l0}")
+    sae_kw, train_kw = _recipe_kwargs(recipe)
+    from sae_nb.sae import arch_config
+    from sae_nb.train import TrainConfig
+    for a in archs_l:   # every recipe setting through the library's own checks (SAEConfig, TrainConfig), before anything is built; --ista-step and --k-anneal even where unused
+        try: arch_config(a, hidden, width, l0, aux=a in K_SPARSE, **dict(sae_kw, ista_step=ista_step)); TrainConfig(**dict(train_kw, k_anneal_frac=k_anneal))
+        except ValueError as e: _need(False, f"--archs {a} with this recipe: {e}")
     _need(curve_rows <= heldout, f"--curve-rows ({curve_rows:,}) must not exceed --heldout ({heldout:,})")
     _need(precision in ("auto", "bf16", "fp32"), f"--precision must be auto, bf16 or fp32, got {precision!r}")
     out, dev = check_out(out), get_device(device)
@@ -415,6 +415,12 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
                            heldout=heldout, features=features, hidden=hidden, amp=amp, checkpoint_every=checkpoint_every, recipe=recipe)
 
 # %% ../nbs/98_cli.ipynb
+def _recipe_kwargs(recipe: dict) -> tuple[dict, dict]:
+    "A run's recipe settings (`synthbench_job`: only those set) as keyword arguments of `arch_config`/`SAEConfig` and of `TrainConfig`."
+    sae_kw = {k: recipe[k] for k in ("ista_steps", "ista_step", "prefixes", "inner_weight", "inner_detach") if k in recipe}
+    names = dict(k_start="k_start", k_anneal="k_anneal_frac", lr_warmup="lr_warmup_steps")
+    return sae_kw, {names[k]: recipe[k] for k in names if k in recipe}
+
 def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,
                 features, hidden, amp, checkpoint_every, recipe):
     "The work of `synthbench_job` once its arguments are checked (by keyword only)."
@@ -436,6 +442,7 @@ def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, 
     run.update(w_pair=w_pairs, scale=scale, cpu=cpu_name(), threads=torch.get_num_threads())
     variants = {"both": ("plain", "hinge"), "off": ("plain",), "on": ("hinge",)}[hinge]
     inst = [(v, s) for v in variants for s in seeds]   # seeds: a range
+    sae_kw, train_kw = _recipe_kwargs(recipe)
     steps = samples // batch
     log(f"sae-nb synthbench: {features:,} features in d = {hidden}; {', '.join(archs)} at width {width:,}, L0 {l0}; {len(inst)} SAEs each ({', '.join(variants)} × seed(s) {seeds.start}{f'..{seeds.stop - 1}' if len(seeds) > 1 else ''}), "
         f"{steps * batch:,} samples, {'bf16' if amp else 'fp32'} on {dev}" + "".join(f"; {k} {v}" for k, v in recipe.items()) + (f"; hinge per-pair weight {', '.join(f'{a} {w:.4g}' for a, w in w_pairs.items())}, tau {', '.join(f'{a} {t:g}' for a, t in taus.items())}" if "hinge" in variants else ""))
@@ -449,12 +456,11 @@ def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, 
         if done.exists(): log(f"{arch}: finished earlier ({done})"); continue
         ks = arch in K_SPARSE
         labels = [dict(arch=arch, variant=v, seed=s, hinge=v == "hinge") for v, s in inst]
-        sae = SAE(arch_config(arch, hidden, width, l0, n_inst=len(inst), seed=[s for _, s in inst], aux=ks, **{k: v for k, v in recipe.items() if k not in ("k_start", "k_anneal", "lr_warmup")}), device=dev)
+        sae = SAE(arch_config(arch, hidden, width, l0, n_inst=len(inst), seed=[s for _, s in inst], aux=ks, **sae_kw), device=dev)
         weight = torch.tensor([w_pairs[arch] * width * (width - 1) if v == "hinge" else 0.0 for v, _ in inst])
         pen = NeighbourPenalty(weight, k=16, refresh_every=25, tau=taus[arch]) if "hinge" in variants else None
         cfg = TrainConfig(n_steps=steps, batch_size=batch, lr=lrs[arch], lr_decay_frac=decays[arch], resample_every=None if ks else 500, progress=False,
-                          init_from_data=True, target_l0=None if ks else float(l0), amp=amp, k_start=recipe.get("k_start"), k_anneal_frac=recipe.get("k_anneal", 1.0),
-                          lr_warmup_steps=recipe.get("lr_warmup", 0))
+                          init_from_data=True, target_l0=None if ks else float(l0), amp=amp, **train_kw)
         ck = out / "checkpoints" / f"{arch}.ck"
         if ck.exists(): log(f"{arch}: resuming from {ck}")
         def write_curve(points, arch=arch): atomic_write(out / "runs" / f"{arch}_curve.csv", pd.DataFrame(points).to_csv(index=False).encode())

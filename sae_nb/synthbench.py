@@ -205,16 +205,17 @@ def generate_store(model, out: str | Path, n_rows: int, shard_rows: int = 32_768
 
 # %% ../nbs/07a_synthsaebench.ipynb
 def _saelens_sae(sae: SAE, inst: int, scale: float):
-    "Instance `inst` as a `sae_lens.SAE` for raw activations (through `save_saelens`, the format users load); an SAE with ISTA passes (`SAEConfig.ista_steps`), which that format cannot hold, encodes through sae_nb (the same latents: the scale folds out of every pass)."
+    "Instance `inst` as a `sae_lens.SAE` for raw activations (through `save_saelens`, the format users load); an SAE with ISTA passes (`SAEConfig.ista_steps`), which that format cannot hold, encodes through sae_nb's reading of the same folder (`load_saelens` restores the passes)."
     import sae_lens, warnings
-    from sae_nb.interop import save_saelens
+    from sae_nb.interop import save_saelens, load_saelens
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*ISTA pass")
         save_saelens(sae, tmp, inst=inst, scale=scale)
         s = sae_lens.SAE.load_from_disk(tmp, device="cpu")
-    if sae.cfg.ista_steps:
-        def encode(x, sae=sae):
-            with torch.no_grad(): return sae.encode((x * scale).to(sae.device), check=False)[inst].to(x.device, x.dtype)
+        own = load_saelens(tmp)[0] if sae.cfg.ista_steps else None   # one instance, raw activations
+    if own is not None:
+        def encode(x):
+            with torch.no_grad(): return own.encode(x.to(own.device), check=False)[0].to(x.device, x.dtype)
         s.encode = encode
     return s
 
