@@ -13,7 +13,7 @@ from torch import Tensor
 __all__ = ['def_device', 'get_device', 'cpu_name', 'bf16_units', 'check_bf16', 'patch_to', 'set_seed', 'make_generator',
            'check_finite', 'check_shape', 'unit_norm', 'remove_parallel_grad', 'remove_parallel_grad_', 'sparse_csr',
            'reuse_freed_memory', 'CorruptFileError', 'atomic_write', 'pid_alive', 'sha256_file', 'save_checkpoint',
-           'load_checkpoint', 'fingerprint', 'beyond_spread']
+           'load_checkpoint', 'fingerprint', 'beyond_spread', 'paired_test']
 
 # %% ../nbs/00_core.ipynb
 def get_device(prefer: str | torch.device | None = None, # 'cuda', 'cuda:1', 'mps', 'cpu' or None for the best available
@@ -242,3 +242,16 @@ def beyond_spread(a, b, k: float = 2.0) -> tuple[float, float, bool]:
     if len(a) < 2 or len(b) < 2: raise ValueError(f"a seed spread needs at least 2 seeds a side, got {len(a)} and {len(b)}")
     delta, spread = float(b.mean() - a.mean()), float(k * np.sqrt(a.var(ddof=1) + b.var(ddof=1)))
     return delta, spread, abs(delta) > spread
+
+# %% ../nbs/00_core.ipynb
+def paired_test(a, b, alpha: float = 0.05) -> tuple[float, float, bool]:
+    "For paired per-seed results (`a[i]` and `b[i]` share seed i): mean(b − a), the two-sided paired t-test's p-value, and whether p < `alpha`. Needs ≥ 2 pairs; identical differences give p 0 (or 1 when all are 0)."
+    from scipy import stats
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1: raise ValueError(f"paired results need two 1-d arrays of one length, got shapes {a.shape} and {b.shape}")
+    if len(a) < 2: raise ValueError(f"a paired test needs at least 2 pairs, got {len(a)}")
+    d = b - a
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    if sd == 0: p = 1.0 if mean == 0 else 0.0
+    else: p = float(2 * stats.t.sf(abs(mean) / (sd / np.sqrt(len(d))), len(d) - 1))
+    return mean, p, p < alpha

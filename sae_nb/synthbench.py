@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
-from .core import atomic_write, beyond_spread, CorruptFileError
+from .core import atomic_write, beyond_spread, paired_test, CorruptFileError
 from .sae import SAE
 from .activations import ActivationStore, write_store
 from .diagnosis import diagnose_features
@@ -314,16 +314,19 @@ def mean_std(df: pd.DataFrame, by=("variant", "l0_target"), cols=METRICS) -> pd.
     return out
 
 def hinge_effect(df: pd.DataFrame, cols=("mcc", "f1", "recovered", "rare_recovered"), l0: int | None = None) -> pd.DataFrame:
-    "Per sae_nb architecture: hinge − plain for each metric, and whether it is beyond seed spread (`core.beyond_spread`; never with one seed a side)."
+    "Per sae_nb architecture: hinge − plain for each metric, whether it is beyond seed spread (`core.beyond_spread`; never with one seed a side), and, where plain and hinge share their seeds (twins: ≥ 2 pairs), the paired t-test's p-value (`core.paired_test`; NaN otherwise)."
     d = df[(df.trainer == "sae_nb") & ((df.l0_target == l0) if l0 is not None else True)]
     rows = []
     for arch, g in d.groupby("arch", sort=False):
         a, b = g[~g.hinge], g[g.hinge]
         if not len(a) or not len(b): continue
         r = dict(arch=arch)
+        twins = ("seed" in g and len(a) > 1 and a.seed.is_unique and b.seed.is_unique and set(a.seed) == set(b.seed))
+        if twins: a, b = a.sort_values("seed"), b.sort_values("seed")
         for c in cols:
             delta, _, beyond = beyond_spread(a[c], b[c]) if len(a) > 1 and len(b) > 1 else (b[c].mean() - a[c].mean(), np.nan, False)
             r[c + "_plain"], r[c + "_hinge"], r[c + "_delta"], r[c + "_beyond"] = a[c].mean(), b[c].mean(), delta, bool(beyond)
+            r[c + "_paired_p"] = paired_test(a[c].to_numpy(), b[c].to_numpy())[1] if twins else np.nan
         rows.append(r)
     return pd.DataFrame(rows).set_index("arch")
 
