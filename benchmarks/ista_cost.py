@@ -7,7 +7,7 @@ measured in this run. Sizes a long run before it starts (`benchmarks/synthbench_
     .venv/bin/python benchmarks/ista_cost.py                                   # needs results/synthsaebench/model (benchmarks/synthsaebench_model.py)
     .venv/bin/python benchmarks/ista_cost.py --archs matryoshka,batchtopk --steps 40 --rounds 5
 """
-import argparse, statistics, time
+import argparse, time
 from pathlib import Path
 
 def main(argv=None):
@@ -25,6 +25,7 @@ def main(argv=None):
     from sae_nb.sampler import SynthSampler
     from sae_nb.synthbench import load_or_build
     from sae_nb.train import TrainConfig, train_sae
+    from recipe_cost import alternate   # benchmarks/, this script's folder
     reuse_freed_memory()
     dev = torch.device("cpu")
     amp = bf16_units(dev) is not None
@@ -41,16 +42,7 @@ def main(argv=None):
             pen = NeighbourPenalty(torch.tensor([0.0, 0.7 * 4096 * 4095]), k=16, refresh_every=25, tau=0.3)
             cfg = TrainConfig(n_steps=steps, batch_size=1024, lr=3e-4, lr_decay_frac=0.0, progress=False, init_from_data=True, amp=amp)
             t = time.perf_counter(); train_sae(sae, smp, cfg, extra_loss=pen); return time.perf_counter() - t
-        for p in passes: run(p, 5)   # warm-up: allocator, threads
-        secs = {p: [] for p in passes}
-        for _ in range(a.rounds):
-            for p in passes: secs[p].append(run(p, a.steps))
-        base = 1024 * a.steps / statistics.median(secs[passes[0]])
-        for p in passes:
-            sps = 1024 * a.steps / statistics.median(secs[p])
-            lines.append(f"{arch:<11} ista_steps {p}: {sps:8,.0f} samples/s (median of {a.rounds}; rounds {', '.join(f'{1024 * a.steps / s:,.0f}' for s in secs[p])}), "
-                         f"{sps / base:.2f}x the {passes[0]}-pass setting")
-            print(lines[-1], flush=True)
+        lines += alternate(run, passes, a.steps, a.rounds, label=lambda p: f"{arch:<11} ista_steps {p}:", versus=f"the {passes[0]}-pass setting")
     Path(a.out).write_text("\n".join(lines) + "\n"); print(f"wrote {a.out}")
 
 if __name__ == "__main__":

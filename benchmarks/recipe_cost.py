@@ -22,6 +22,20 @@ SETTINGS = {   # name -> (SAEConfig keywords, TrainConfig keywords), as synthben
     "all": (dict(ista_steps=1, ista_step=0.25, prefixes=P6, inner_weight=0.5, inner_detach=True), dict(k_start=80.0)),
 }
 
+def alternate(run, names, steps: int, rounds: int, label=lambda n: f"{n:<17}", versus=None) -> list:
+    "Time `run(name, steps)` (seconds) for each name in `rounds` rounds that alternate the names, after a 5-step warm-up of each (allocator, threads), so that drift on a shared machine falls on all alike; one printed line per name: median samples/s (batch 1,024), every round's, and the ratio to the first name's (`versus` names it)."
+    for n in names: run(n, 5)
+    secs = {n: [] for n in names}
+    for _ in range(rounds):
+        for n in names: secs[n].append(run(n, steps))
+    base, lines = 1024 * steps / statistics.median(secs[names[0]]), []
+    for n in names:
+        sps = 1024 * steps / statistics.median(secs[n])
+        lines.append(f"{label(n)} {sps:8,.0f} samples/s (median of {rounds}; rounds {', '.join(f'{1024 * steps / s:,.0f}' for s in secs[n])}), "
+                     f"{sps / base:.2f}x {versus or names[0]}; 10M samples in {1e7 / sps / 60:.0f} min")
+        print(lines[-1], flush=True)
+    return lines
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model-dir", default="results/synthsaebench/model")
@@ -54,16 +68,7 @@ def main(argv=None):
         pen = NeighbourPenalty(torch.tensor([0.0, 0.7 * 4096 * 4095]), k=16, refresh_every=25, tau=0.3)
         cfg = TrainConfig(n_steps=steps, batch_size=1024, lr=3e-4, lr_decay_frac=0.0, progress=False, init_from_data=True, amp=amp, **tk)
         t = time.perf_counter(); train_sae(sae, smp, cfg, extra_loss=pen); return time.perf_counter() - t
-    for n in names: run(n, 5)   # warm-up: allocator, threads
-    secs = {n: [] for n in names}
-    for _ in range(a.rounds):
-        for n in names: secs[n].append(run(n, a.steps))
-    base = 1024 * a.steps / statistics.median(secs[names[0]])
-    for n in names:
-        sps = 1024 * a.steps / statistics.median(secs[n])
-        lines.append(f"{n:<17} {sps:8,.0f} samples/s (median of {a.rounds}; rounds {', '.join(f'{1024 * a.steps / s:,.0f}' for s in secs[n])}), "
-                     f"{sps / base:.2f}x {names[0]}; 10M samples in {1e7 / sps / 60:.0f} min")
-        print(lines[-1], flush=True)
+    lines += alternate(run, names, a.steps, a.rounds)
     Path(a.out).write_text("\n".join(lines) + "\n"); print(f"wrote {a.out}")
 
 if __name__ == "__main__":
