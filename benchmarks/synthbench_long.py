@@ -18,6 +18,7 @@ sessions is recorded as far as it got; `--record-only` copies without training.
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4   # the paper's lr (folder matryoshka_lr0.0003_seed0_20M)
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --ista 1   # one ISTA pass (folder matryoshka_lr0.0003_ista1_seed0_20M)
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --public-recipe   # the public records' recipe (folder matryoshka_lr0.0003_public_seed0_20M)
+    .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --public-recipe --samples 10M   # what one session fits on 2 cores without bf16 (1.22 h; size it with benchmarks/recipe_cost.py)
 
 A checkpoint lives under `--work` (results/, not in git): where a session's checkout does not keep results/ between
 sessions, a run must finish within its session, so a study is split by `--first-seed` into runs that fit one.
