@@ -36,15 +36,8 @@ def alternate(run, names, steps: int, rounds: int, label=lambda n: f"{n:<17}", v
         print(lines[-1], flush=True)
     return lines
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model-dir", default="results/synthsaebench/model")
-    ap.add_argument("--settings", default=",".join(SETTINGS))
-    ap.add_argument("--steps", type=int, default=30); ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--out", default="benchmarks/recorded/recipe_cost_2cpu.txt")
-    a = ap.parse_args(argv)
-    names = a.settings.split(",")
-    if bad := [n for n in names if n not in SETTINGS]: raise SystemExit(f"unknown setting(s) {', '.join(bad)}; known: {', '.join(SETTINGS)}")
+def step_timer(model_dir):
+    "The long runs' training step, timed: `(seconds(arch, steps, sae_kw, train_kw), header)`, where `seconds` trains `arch` (width 4,096, L0 25, AuxK; plain and hinge instances of one batched SAE from one seed, the hinge through neighbour lists; batch 1,024, lr 3e-4, rows drawn by `SynthSampler`, the engine's precision) for `steps` steps with the extra `SAEConfig`/`TrainConfig` keywords, and `header` names the CPU, threads, torch and precision."
     import torch
     from sae_nb.core import bf16_units, cpu_name, reuse_freed_memory
     from sae_nb.cli import synth_model_config
@@ -56,18 +49,30 @@ def main(argv=None):
     reuse_freed_memory()
     dev = torch.device("cpu")
     amp = bf16_units(dev) is not None
-    model = load_or_build(Path(a.model_dir), synth_model_config(), log=lambda s: None)
+    model = load_or_build(Path(model_dir), synth_model_config(), log=lambda s: None)
     smp = SynthSampler(model, seed=0, device=dev); scale = smp.mean_norm_scale(); smp = SynthSampler(model, seed=0, device=dev, scale=scale)
-    lines = [f"# {cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, {'bf16' if amp else 'fp32'}; matryoshka, width 4096, L0 25, batch 1024, "
+    def seconds(arch, steps, sae_kw=None, train_kw=None):
+        sae = SAE(arch_config(arch, 768, 4096, 25, n_inst=2, seed=[0, 0], aux=True, **(sae_kw or {})), device=dev)
+        pen = NeighbourPenalty(torch.tensor([0.0, 0.7 * 4096 * 4095]), k=16, refresh_every=25, tau=0.3)
+        cfg = TrainConfig(n_steps=steps, batch_size=1024, lr=3e-4, lr_decay_frac=0.0, progress=False, init_from_data=True, amp=amp, **(train_kw or {}))
+        t = time.perf_counter(); train_sae(sae, smp, cfg, extra_loss=pen); return time.perf_counter() - t
+    return seconds, f"{cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}, {'bf16' if amp else 'fp32'}"
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model-dir", default="results/synthsaebench/model")
+    ap.add_argument("--settings", default=",".join(SETTINGS))
+    ap.add_argument("--steps", type=int, default=30); ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--out", default="benchmarks/recorded/recipe_cost_2cpu.txt")
+    a = ap.parse_args(argv)
+    names = a.settings.split(",")
+    if bad := [n for n in names if n not in SETTINGS]: raise SystemExit(f"unknown setting(s) {', '.join(bad)}; known: {', '.join(SETTINGS)}")
+    seconds, head = step_timer(a.model_dir)
+    lines = [f"# {head}; matryoshka, width 4096, L0 25, batch 1024, "
              f"2 instances (plain, hinge through neighbour lists; samples/s counts the rows each instance sees); {a.steps} steps a round (after a warm-up round), "
              f"{a.rounds} rounds alternating the settings; k80 falls 80 -> 25 over each round"]
     print(lines[0], flush=True)
-    def run(name, steps):
-        sk, tk = SETTINGS[name]
-        sae = SAE(arch_config("matryoshka", 768, 4096, 25, n_inst=2, seed=[0, 0], aux=True, **sk), device=dev)
-        pen = NeighbourPenalty(torch.tensor([0.0, 0.7 * 4096 * 4095]), k=16, refresh_every=25, tau=0.3)
-        cfg = TrainConfig(n_steps=steps, batch_size=1024, lr=3e-4, lr_decay_frac=0.0, progress=False, init_from_data=True, amp=amp, **tk)
-        t = time.perf_counter(); train_sae(sae, smp, cfg, extra_loss=pen); return time.perf_counter() - t
+    run = lambda name, steps: seconds("matryoshka", steps, *SETTINGS[name])
     lines += alternate(run, names, a.steps, a.rounds)
     Path(a.out).write_text("\n".join(lines) + "\n"); print(f"wrote {a.out}")
 
