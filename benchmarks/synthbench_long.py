@@ -19,6 +19,7 @@ sessions is recorded as far as it got; `--record-only` copies without training.
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --ista 1   # one ISTA pass (folder matryoshka_lr0.0003_ista1_seed0_20M)
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --public-recipe   # the public records' recipe (folder matryoshka_lr0.0003_public_seed0_20M)
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --public-recipe --samples 10M   # what one session fits on 2 cores without bf16 (1.22 h; size it with benchmarks/recipe_cost.py)
+    .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 2 --first-seed 1 --lr 3e-4 --public-recipe --samples 10M --hinge off   # two more plain seeds at the pair's cost (folder ..._public_plain_seed1-2_10M)
 
 A checkpoint lives under `--work` (results/, not in git): where a session's checkout does not keep results/ between
 sessions, a run must finish within its session, so a study is split by `--first-seed` into runs that fit one.
@@ -75,6 +76,8 @@ def main(argv=None):
     ap.add_argument("--detach-inner", action="store_true", help="Matryoshka: detached inner losses (folder: _detach)")
     ap.add_argument("--public-recipe", action="store_true", help="the public SynthSAEBench-16k records' recipe: --ista 1 --k-start 80 --lr-warmup 1000 --decay 0.333 "
                     "--prefixes 32,128,512,1024,2048,4096 --inner-weight 0.5 --detach-inner (each flag given too overrides it); folder: _public")
+    ap.add_argument("--hinge", choices=("both", "off"), default="both", help="both: plain and hinge twins per seed (paired); off: plain instances only, "
+                    "at the pair's cost for twice the seeds (with --first-seed; folder: _plain)")
     ap.add_argument("--work", default="results/synthbench_16k")
     ap.add_argument("--record", default="benchmarks/recorded/synthbench_16k_2cpu")
     ap.add_argument("--record-only", action="store_true")
@@ -91,7 +94,7 @@ def main(argv=None):
         tag = ""
         recipe = dict(ista_steps=a.ista, ista_step=a.ista_step, k_start=a.k_start, k_anneal=a.k_anneal, lr_warmup=a.lr_warmup, prefixes=a.prefixes, inner_weight=a.inner_weight, inner_detach=a.detach_inner)
         changed = a.ista or a.k_start is not None or a.lr_warmup or a.prefixes or a.inner_weight != 1.0 or a.detach_inner
-        if (a.lr is not None or a.decay is not None or changed) and a.first_seed is None: raise SystemExit("--lr/--decay and the recipe flags change the recipe of one run: give --first-seed too")
+        if (a.lr is not None or a.decay is not None or changed or a.hinge != "both") and a.first_seed is None: raise SystemExit("--lr/--decay, --hinge off and the recipe flags change the recipe of one run: give --first-seed too")
         if a.lr is not None or a.decay is not None:
             for s in st.values():
                 if a.lr is not None: s["lr"] = a.lr
@@ -105,6 +108,7 @@ def main(argv=None):
             if a.prefixes: tag += "_pre" + a.prefixes.replace(",", "-")
             if a.inner_weight != 1.0: tag += f"_iw{a.inner_weight:g}"
             if a.detach_inner: tag += "_detach"
+        if a.hinge == "off": tag += "_plain"
         print("settings:", json.dumps(st))
         f = a.first_seed
         parts = ((a.archs, a.seeds, 0, f"seeds{a.seeds}_{a.samples}"), (a.one_seed, 1, 0, f"seeds1_{a.samples}")) if f is None else \
@@ -112,7 +116,7 @@ def main(argv=None):
         for archs, seeds, first, name in parts:
             archs = [x for x in archs.split(",") if x]
             if not archs: continue
-            synthbench_job(work / name, ",".join(archs), a.samples, seeds, "both", lr=per_arch(st, archs, "lr"), decay=per_arch(st, archs, "decay"),
+            synthbench_job(work / name, ",".join(archs), a.samples, seeds, a.hinge, lr=per_arch(st, archs, "lr"), decay=per_arch(st, archs, "decay"),
                            w_pair=per_arch(st, archs, "w_pair"), tau=per_arch(st, archs, "tau"), first_seed=first,
                            **recipe)
             record(work, Path(a.record))

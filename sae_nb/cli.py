@@ -355,6 +355,17 @@ def synth_model_config(features: int = 16_384, hidden: int = 768):
                            mutually_exclusive_min_depth=0, compensate_probabilities=True, scale_children_by_parent=True)
     return synthsaebench16k_config(num_features=features, hidden_dim=hidden, hierarchy=h, orthogonalization=None)
 
+def _progress_line(arch: str, points: list[dict], total: int, seconds: float) -> str:
+    "The line a `synthbench_job` run logs at each curve point: samples so far of `total`, the training rate so far and the time left at it, and the point's MCC per variant (mean over seeds)."
+    last = points[-1]["samples"]; by = {}
+    for p in points:
+        if p["samples"] == last: by.setdefault(p.get("variant", "all"), []).append(p["mcc"])
+    rate = last / seconds if seconds > 0 else float("nan")
+    left = f"{(total - last) / rate / 60:.0f} min left" if rate > 0 else "time left unknown"
+    return (f"{arch}: {last:,} / {total:,} samples ({last / total:.0%}), {rate:,.0f} samples/s, {left}; MCC "
+            + ", ".join(f"{v} {sum(m) / len(m):.3f}" for v, m in by.items()) + " (mean over seeds)")
+
+
 # %% ../nbs/98_cli.ipynb
 SYNTH_OUTPUTS = ("table.csv", "curve.csv", "curve.png", "deciles.csv", "combinations.csv")
 
@@ -463,8 +474,10 @@ def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, 
                           init_from_data=True, target_l0=None if ks else float(l0), amp=amp, **train_kw)
         ck = out / "checkpoints" / f"{arch}.ck"
         if ck.exists(): log(f"{arch}: resuming from {ck}")
-        def write_curve(points, arch=arch): atomic_write(out / "runs" / f"{arch}_curve.csv", pd.DataFrame(points).to_csv(index=False).encode())
         clock = WallClock()
+        def write_curve(points, arch=arch, clock=clock):
+            atomic_write(out / "runs" / f"{arch}_curve.csv", pd.DataFrame(points).to_csv(index=False).encode())
+            log(_progress_line(arch, points, steps * batch, clock.seconds()))
         curve = Curve(model, held, every=curve_every, scale=scale, rows=(0, curve_rows), tau=taus[arch], labels=labels, on_point=write_curve, clock=clock)
         train_sae(sae, SynthSampler(model, seed=0, device=dev, scale=scale), cfg, extra_loss=pen, checkpoint=ck, checkpoint_every=checkpoint_every, callbacks=[clock, curve])
         secs = clock.seconds()

@@ -314,12 +314,13 @@ def mean_std(df: pd.DataFrame, by=("variant", "l0_target"), cols=METRICS) -> pd.
     return out
 
 def hinge_effect(df: pd.DataFrame, cols=("mcc", "f1", "recovered", "rare_recovered"), l0: int | None = None) -> pd.DataFrame:
-    "Per sae_nb architecture: hinge − plain for each metric, whether it is beyond seed spread (`core.beyond_spread`; never with one seed a side), and, where plain and hinge share their seeds (twins: ≥ 2 pairs), the paired t-test's p-value (`core.paired_test`; NaN otherwise)."
+    "Per sae_nb architecture: hinge − plain for each metric, whether it is beyond seed spread (`core.beyond_spread`; never with one seed a side), and, where plain and hinge share their seeds (twins: ≥ 2 pairs), the paired t-test's p-value (`core.paired_test`; NaN otherwise). Where only some seeds have both (plain-only runs add seeds), only those are compared, so the plain-only seeds' spread never enters the difference."
     d = df[(df.trainer == "sae_nb") & ((df.l0_target == l0) if l0 is not None else True)]
     rows = []
     for arch, g in d.groupby("arch", sort=False):
         a, b = g[~g.hinge], g[g.hinge]
         if not len(a) or not len(b): continue
+        if "seed" in g and (common := set(a.seed) & set(b.seed)) and set(a.seed) != set(b.seed): a, b = a[a.seed.isin(common)], b[b.seed.isin(common)]
         r = dict(arch=arch)
         twins = ("seed" in g and len(a) > 1 and a.seed.is_unique and b.seed.is_unique and set(a.seed) == set(b.seed))
         if twins: a, b = a.sort_values("seed"), b.sort_values("seed")
