@@ -19,6 +19,7 @@ SETTINGS = {   # name -> (SAEConfig keywords, TrainConfig keywords), as synthben
     "k80": ({}, dict(k_start=80.0)),
     "prefixes6": (dict(prefixes=P6), {}),
     "inner0.5detached": (dict(inner_weight=0.5, inner_detach=True), {}),
+    "freqsort": ({}, dict(freq_sort=True)),   # --freq-sort, not in --public-recipe
     "all": (dict(ista_steps=1, ista_step=0.25, prefixes=P6, inner_weight=0.5, inner_detach=True), dict(k_start=80.0)),
 }
 

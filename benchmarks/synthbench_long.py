@@ -20,6 +20,7 @@ sessions is recorded as far as it got; `--record-only` copies without training.
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --public-recipe   # the public records' recipe (folder matryoshka_lr0.0003_public_seed0_20M)
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --public-recipe --samples 10M   # what one session fits on 2 cores without bf16 (1.22 h; size it with benchmarks/recipe_cost.py)
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 2 --first-seed 1 --lr 3e-4 --public-recipe --samples 10M --hinge off   # two more plain seeds at the pair's cost (folder ..._public_plain_seed1-2_10M)
+    .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --public-recipe --freq-sort --samples 10M   # + prefix groups by firing frequency (folder ..._public_freqsort_seed0_10M)
 
 A checkpoint lives under `--work` (results/, not in git): where a session's checkout does not keep results/ between
 sessions, a run must finish within its session, so a study is split by `--first-seed` into runs that fit one.
@@ -29,7 +30,7 @@ from pathlib import Path
 
 PUBLIC = dict(ista=1, k_start=80.0, lr_warmup=1000, decay=0.333, prefixes="32,128,512,1024,2048,4096", inner_weight=0.5, detach_inner=True)
 # github.com/bigsnarfdude/researchRalph, domains/battlebotgym-sae-bench-v3/best/config.yaml, with its engine.py's decay over the last third of the steps
-# (SAELens's, to lr_end; here to 0); its TERM loss and frequency-sorted prefixes are left out
+# (SAELens's, to lr_end; here to 0); its TERM loss is left out, and its frequency-sorted prefixes are a flag of their own (--freq-sort)
 
 def chosen(sweep: Path, require: bool = True) -> dict:
     "Per swept architecture: lr and decay of the best plain point, w_pair and tau of the best hinge point (by MCC); with `require=False`, only the architectures whose sweep has both."
@@ -74,6 +75,7 @@ def main(argv=None):
     ap.add_argument("--prefixes", default=None, help="Matryoshka's nested sizes (folder: _pre32-128-...)")
     ap.add_argument("--inner-weight", type=float, default=1.0, help="Matryoshka: the inner prefixes' weight (folder: _iw0.5)")
     ap.add_argument("--detach-inner", action="store_true", help="Matryoshka: detached inner losses (folder: _detach)")
+    ap.add_argument("--freq-sort", action="store_true", help="Matryoshka: prefix groups cut by firing frequency (folder: _freqsort); the public records do it, --public-recipe leaves it out")
     ap.add_argument("--public-recipe", action="store_true", help="the public SynthSAEBench-16k records' recipe: --ista 1 --k-start 80 --lr-warmup 1000 --decay 0.333 "
                     "--prefixes 32,128,512,1024,2048,4096 --inner-weight 0.5 --detach-inner (each flag given too overrides it); folder: _public")
     ap.add_argument("--hinge", choices=("both", "off"), default="both", help="both: plain and hinge twins per seed (paired); off: plain instances only, "
@@ -92,8 +94,8 @@ def main(argv=None):
         reuse_freed_memory()   # 1.31x on this run's L1 step (benchmarks/recorded/long_run_profile_2cpu.txt)
         st = chosen(Path(a.sweep))
         tag = ""
-        recipe = dict(ista_steps=a.ista, ista_step=a.ista_step, k_start=a.k_start, k_anneal=a.k_anneal, lr_warmup=a.lr_warmup, prefixes=a.prefixes, inner_weight=a.inner_weight, inner_detach=a.detach_inner)
-        changed = a.ista or a.k_start is not None or a.lr_warmup or a.prefixes or a.inner_weight != 1.0 or a.detach_inner
+        recipe = dict(ista_steps=a.ista, ista_step=a.ista_step, k_start=a.k_start, k_anneal=a.k_anneal, lr_warmup=a.lr_warmup, prefixes=a.prefixes, inner_weight=a.inner_weight, inner_detach=a.detach_inner, freq_sort=a.freq_sort)
+        changed = a.ista or a.k_start is not None or a.lr_warmup or a.prefixes or a.inner_weight != 1.0 or a.detach_inner or a.freq_sort
         if (a.lr is not None or a.decay is not None or changed or a.hinge != "both") and a.first_seed is None: raise SystemExit("--lr/--decay, --hinge off and the recipe flags change the recipe of one run: give --first-seed too")
         if a.lr is not None or a.decay is not None:
             for s in st.values():
@@ -108,6 +110,7 @@ def main(argv=None):
             if a.prefixes: tag += "_pre" + a.prefixes.replace(",", "-")
             if a.inner_weight != 1.0: tag += f"_iw{a.inner_weight:g}"
             if a.detach_inner: tag += "_detach"
+        if a.freq_sort: tag += "_freqsort"
         if a.hinge == "off": tag += "_plain"
         print("settings:", json.dumps(st))
         f = a.first_seed

@@ -299,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--prefixes", default=None, help="Matryoshka's nested sizes, comma-separated, ending at --width (default: width/32, /8, /2, width)")
     b.add_argument("--inner-weight", type=float, default=1.0, help="Matryoshka: the weight of the inner prefixes' errors (default: 1)")
     b.add_argument("--detach-inner", action="store_true", help="Matryoshka: each inner prefix's error trains its own group only (SAEConfig.inner_detach)")
+    b.add_argument("--freq-sort", action="store_true", help="Matryoshka: cut the prefix groups by the latents' firing frequency, commonest first (TrainConfig.freq_sort)")
     b.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints (default: 500)")
     b.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
     b.add_argument("--precision", default="auto", choices=("auto", "bf16", "fp32"), help="training precision (default: auto, bf16 where the device has bf16 units)")
@@ -310,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             synthbench_job(args.out, args.archs, args.samples, args.seeds, args.hinge, args.width, args.l0, args.lr, args.decay, args.batch, args.w_pair, args.tau,
                            args.curve_every, args.curve_rows, args.heldout, args.features, args.hidden, args.model_dir, args.precision, args.device, args.checkpoint_every,
                            first_seed=args.first_seed, ista_steps=args.ista, ista_step=args.ista_step, k_start=args.k_start, k_anneal=args.k_anneal, lr_warmup=args.lr_warmup, prefixes=args.prefixes,
-                           inner_weight=args.inner_weight, inner_detach=args.detach_inner)
+                           inner_weight=args.inner_weight, inner_detach=args.detach_inner, freq_sort=args.freq_sort)
         else: llm_job(args.out, args.model, args.layer, args.text, args.tokens, args.width, args.seeds, args.steps, args.l0, args.w_pair, args.device, arch=args.arch, aux=not args.no_aux,
                          progress=sys.stderr.isatty(), composition=args.composition, absorption=args.absorption, precision=args.precision,
                    extract_precision=args.extract_precision)
@@ -384,6 +385,7 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
                    k_start: float | None = None, k_anneal: float = 1.0, # the k-sparse ones' k falls from k_start to l0 over this fraction of the run (`TrainConfig.k_start`)
                    lr_warmup: int = 0, # steps of a linear lr warm-up (`TrainConfig.lr_warmup_steps`)
                    prefixes: str | Sequence[int] | None = None, inner_weight: float = 1.0, inner_detach: bool = False, # Matryoshka's prefix losses (`SAEConfig`)
+                   freq_sort: bool = False, # Matryoshka: prefix groups cut by firing frequency (`TrainConfig.freq_sort`)
                   ) -> pd.DataFrame:
     "Train `archs` on SynthSAEBench rows drawn by `SynthSampler`, plain and with the hinge, `seeds` seeds from `first_seed`; write the table, curves, diagnosis, combinations and SAEs under `out`; returns the table."
     matplotlib.use("Agg")
@@ -399,9 +401,9 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
     _need(first_seed >= 0, f"--first-seed must be >= 0, got {first_seed}")
     recipe = {k: v for k, v in dict(ista_steps=ista_steps, ista_step=ista_step if ista_steps else None, k_start=k_start, k_anneal=k_anneal if k_start is not None and k_anneal != 1.0 else None, lr_warmup=lr_warmup,
                                     prefixes=[int(p) for p in prefixes.split(",")] if isinstance(prefixes, str) else prefixes,
-                                    inner_weight=None if inner_weight == 1.0 else inner_weight, inner_detach=inner_detach or None).items() if v}
+                                    inner_weight=None if inner_weight == 1.0 else inner_weight, inner_detach=inner_detach or None, freq_sort=freq_sort or None).items() if v}
     _need(not {"ista_steps", "k_start"} & set(recipe) or all(a in K_SPARSE for a in archs_l), f"--ista and --k-start are for the k-sparse architectures ({', '.join(K_SPARSE)}); --archs has {', '.join(a for a in archs_l if a not in K_SPARSE)}")
-    _need(not {"prefixes", "inner_weight", "inner_detach"} & set(recipe) or archs_l == ["matryoshka"], f"--prefixes, --inner-weight and --detach-inner shape Matryoshka's losses: give --archs matryoshka alone, got {','.join(archs_l)}")
+    _need(not {"prefixes", "inner_weight", "inner_detach", "freq_sort"} & set(recipe) or archs_l == ["matryoshka"], f"--prefixes, --inner-weight, --detach-inner and --freq-sort shape Matryoshka's losses: give --archs matryoshka alone, got {','.join(archs_l)}")
     _need(k_start is None or (math.isfinite(k_start) and l0 <= k_start <= width), f"--k-start must lie between --l0 ({l0}) and --width ({width}), got {k_start}")
     _need(0 < l0 <= width, f"--l0 must be > 0 and at most --width ({width}), got {l0}")
     sae_kw, train_kw = _recipe_kwargs(recipe)
@@ -429,7 +431,7 @@ def synthbench_job(out: str | Path = "results/synthbench", archs: str = "matryos
 def _recipe_kwargs(recipe: dict) -> tuple[dict, dict]:
     "A run's recipe settings (`synthbench_job`: only those set) as keyword arguments of `arch_config`/`SAEConfig` and of `TrainConfig`."
     sae_kw = {k: recipe[k] for k in ("ista_steps", "ista_step", "prefixes", "inner_weight", "inner_detach") if k in recipe}
-    names = dict(k_start="k_start", k_anneal="k_anneal_frac", lr_warmup="lr_warmup_steps")
+    names = dict(k_start="k_start", k_anneal="k_anneal_frac", lr_warmup="lr_warmup_steps", freq_sort="freq_sort")
     return sae_kw, {names[k]: recipe[k] for k in names if k in recipe}
 
 def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,

@@ -168,6 +168,7 @@ class SAE(nn.Module):
         self.b_dec = nn.Parameter(torch.zeros(cfg.n_inst, cfg.d_in, device=dev))
         self.register_buffer("l1_coeff", torch.as_tensor(cfg.l1_coeff, dtype=torch.float32).expand(cfg.n_inst).clone().to(dev))
         self.k_now = None   # k-sparse: the k of this training step where a schedule moves it (`TrainConfig.k_start`), else cfg.k
+        self.prefix_rank = None   # Matryoshka: each latent's place in the order that cuts the prefix groups, (n_inst, d_sae) long, set while `TrainConfig.freq_sort` trains; None: its index
         if cfg.activation == "jumprelu": self.log_threshold = nn.Parameter(torch.full((cfg.n_inst, cfg.d_sae), math.log(cfg.threshold_init), device=dev))
         if cfg.activation == "batchtopk": self.register_buffer("threshold", torch.full((cfg.n_inst,), -1.0, device=dev))  # inference threshold, a running estimate (`Thresholds`); < 0: not yet estimated
 
@@ -285,7 +286,8 @@ def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
         mse = (x_hat - x).pow(2).sum(-1).mean(-1); recon = mse
     else:   # each entry's prefix group, then one bag per (sample, group); their running sums are the nested reconstructions
         P = len(c.prefixes)
-        bag = s * P + torch.searchsorted(torch.tensor(c.prefixes, device=x.device), r % m, right=True)
+        pos = r % m if self.prefix_rank is None else self.prefix_rank.reshape(-1)[r]   # freq_sort: the groups follow the latents' firing order, not their index
+        bag = s * P + torch.searchsorted(torch.tensor(c.prefixes, device=x.device), pos, right=True)
         o = bag.argsort(stable=True)
         D = decode_sparse(v[o], bag[o], r[o], self.W_dec, n * B * P).reshape(n, B, P, d)
         errs, resid = nested_errors(D, x - self.b_dec[:, None], c.inner_detach)   # (n_inst, P) and the full reconstruction's residual
@@ -294,6 +296,7 @@ def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
     l1, l0, fired = self._triplet_stats(x, v, s, r)
     inst, on = s // B, v.detach() > 0
     out = dict(loss=recon + self.l1_coeff * l1, mse=mse, l1=l1, l0=l0, fired=fired)
+    if self.prefix_rank is not None: out["fire_count"] = torch.bincount(r[v.detach() > 0], minlength=n * m).reshape(n, m)   # samples each latent fired on (`FreqSort`)
     if len(sp.sizes) > 1:   # AuxK: the dead latents' top aux_k reconstruct the residual the live ones leave
         e = (x - x_hat).detach()
         e_hat = decode_sparse(sp.v[main:].relu(), sp.s[main:], sp.r[main:], self.W_dec, n * B).reshape(n, B, d)
@@ -309,6 +312,20 @@ def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
 def normalize_decoder(self):
     "Project unit-norm rows back onto the sphere, in place (no-op for `decoder_norm='weighted'`)."
     if self.cfg.decoder_norm == "unit": self.W_dec.div_(self.W_dec.norm(dim=-1, keepdim=True).clamp_min(1e-8))
+
+@patch_to(SAE)
+@torch.no_grad()
+def permute_latents(self, order: Tensor): # (n_inst, d_sae) long: each row a permutation of the latents
+    "Reorder each instance's latents in place: new latent j of instance i is old latent `order[i, j]` (encoder rows, bias, decoder rows, JumpReLU thresholds). The SAE computes the same function; only the latents' indices change."
+    order = torch.as_tensor(order, device=self.W_dec.device).long()
+    n, m = self.cfg.n_inst, self.cfg.d_sae
+    if order.shape != (n, m): raise ValueError(f"order must have shape (n_inst, d_sae) = ({n}, {m}), got {tuple(order.shape)}")
+    if not (order.sort(-1).values == torch.arange(m, device=order.device)).all(): raise ValueError("each row of order must be a permutation of 0..d_sae-1")
+    for name in ("W_dec", "W_encT", "b_enc", "log_threshold"):
+        p = getattr(self, name, None)
+        if p is None: continue
+        idx = order if p.ndim == 2 else order[..., None].expand(-1, -1, p.shape[-1])
+        p.copy_(torch.gather(p, 1, idx))   # in place: each parameter keeps its memory layout
 
 # %% ../nbs/02_sae.ipynb
 @patch_to(SAE)

@@ -18,9 +18,9 @@ from .data import FeatureModel
 from .sae import SAE, _number, _numbers, _per_inst, _positive_int
 
 # %% auto 0
-__all__ = ['EVENTS', 'TrainConfig', 'History', 'resample_dead', 'Callback', 'Trainer', 'LRSchedule', 'KSchedule', 'L1Weight',
-           'DeadLatents', 'Recorder', 'Thresholds', 'InitFromData', 'DDPSync', 'StopIfNonFinite', 'Checkpointer',
-           'train_sae', 'WallClock']
+__all__ = ['EVENTS', 'TrainConfig', 'History', 'resample_dead', 'Callback', 'Trainer', 'LRSchedule', 'KSchedule', 'FreqSort',
+           'L1Weight', 'DeadLatents', 'Recorder', 'Thresholds', 'InitFromData', 'DDPSync', 'StopIfNonFinite',
+           'Checkpointer', 'train_sae', 'WallClock']
 
 # %% ../nbs/02b_train.ipynb
 @dataclass
@@ -45,6 +45,7 @@ class TrainConfig:
     threshold_rate: float = 0.01 # BatchTopK: rate of the running estimate of the inference threshold (SAELens's default)
     k_start: float | None = None # k-sparse: k falls linearly from this to the SAE's k over the first `k_anneal_frac` of the steps (None: k throughout)
     k_anneal_frac: float = 1.0
+    freq_sort: bool = False # Matryoshka: cut the prefix groups by each latent's firing frequency (a running mean), commonest first, not by its index (`FreqSort`); the trained SAE's latents are then stored in that order
 
     def __post_init__(self):   # plain Python values only, as in `SAEConfig`
         for name in ("n_steps", "batch_size", "log_every", "dead_tokens") + (("resample_every",) if self.resample_every is not None else ()):
@@ -53,7 +54,7 @@ class TrainConfig:
         if self.lr_warmup_steps < 0: raise ValueError(f"lr_warmup_steps must be an integer >= 0, got {self.lr_warmup_steps!r}")
         self.seed = _number(self.seed, "seed", integer=True)
         for name in ("lr", "l0_gain", "threshold_rate", "lr_decay_frac", "l1_warmup_frac"): setattr(self, name, _number(getattr(self, name), name))
-        for name in ("progress", "amp", "compile", "init_from_data"):
+        for name in ("progress", "amp", "compile", "init_from_data", "freq_sort"):
             v = getattr(self, name)
             if not isinstance(v, (bool, np.bool_)): raise ValueError(f"{name} must be True or False, got {v!r}")
             setattr(self, name, bool(v))
@@ -225,6 +226,34 @@ class KSchedule(Callback):
         tr.sae.k_now = None if frac >= 1 else c.k_start + (tr.sae.cfg.k - c.k_start) * frac
     def after_fit(self, tr): tr.sae.k_now = None
 
+class FreqSort(Callback):
+    "With `cfg.freq_sort` (Matryoshka): a running mean of each latent's firing rate (rate `1 - decay` a step, from the first step's), and after every step the prefix groups re-cut by it (`SAE.prefix_rank`): the commonest latents form the smallest prefix, as in the public SynthSAEBench-16k records' recipe. At the end the latents are stored in that order (`SAE.permute_latents`), so the prefixes are contiguous again."
+    order = 15
+    def __init__(self, decay: float = 0.99): self.decay, self.rate, self.sae = decay, None, None
+    def before_fit(self, tr):
+        sae = self.sae = tr.sae
+        if sae.cfg.prefixes is None: raise ValueError("freq_sort orders Matryoshka's prefix groups: it needs an SAE with prefixes (arch 'matryoshka')")
+        n, m = sae.cfg.n_inst, sae.cfg.d_sae
+        self.rate = torch.zeros(n, m, device=sae.device); self.started = False
+        sae.prefix_rank = torch.arange(m, device=sae.device).expand(n, m).clone()
+    def _rerank(self):
+        order = self.rate.argsort(dim=-1, descending=True, stable=True)
+        self.sae.prefix_rank.scatter_(1, order, torch.arange(order.shape[1], device=order.device).expand_as(order).contiguous())
+        return order
+    def after_step(self, tr):
+        count = tr.out["fire_count"]
+        if _distributed(): count = count.clone(); torch.distributed.all_reduce(count)   # every rank cuts the groups alike
+        r = count.float() / (tr.cfg.batch_size * (torch.distributed.get_world_size() if _distributed() else 1))
+        if self.started: self.rate.mul_(self.decay).add_(r, alpha=1 - self.decay)
+        else: self.rate.copy_(r); self.started = True
+        self._rerank()
+    def after_fit(self, tr):
+        tr.sae.permute_latents(self._rerank()); tr.sae.prefix_rank = None
+    def cleanup(self, tr): tr.sae.prefix_rank = None
+    def state_dict(self): return dict(rate=self.rate, started=self.started)
+    def load_state_dict(self, s):
+        self.rate, self.started = s["rate"].to(self.rate.device), s["started"]; self._rerank()
+
 class L1Weight(Callback):
     "The sparsity weight (L1, or L0 for jumprelu): a linear warm-up over the first `cfg.l1_warmup_frac`, then, with `cfg.target_l0`, a controller on log λ per instance."
     def before_fit(self, tr):
@@ -370,7 +399,7 @@ def train_sae(sae: SAE,
               callbacks: Sequence[Callback] = (), # more callbacks, after the standard ones
              ) -> History:
     "Train `sae` in place with Adam; returns the `History`. With `checkpoint`, a killed run resumes to the same result. Under `torch.distributed` (DDP), each rank passes its own data and gradients are averaged."
-    cbs = [StopIfNonFinite(), InitFromData(), LRSchedule(), KSchedule(), L1Weight(), Thresholds(), DeadLatents(), Recorder()]
+    cbs = [StopIfNonFinite(), InitFromData(), LRSchedule(), KSchedule(), L1Weight(), Thresholds(), DeadLatents(), Recorder()] + ([FreqSort()] if cfg.freq_sort else [])
     if _distributed(): cbs.append(DDPSync())
     if checkpoint is not None: cbs.append(Checkpointer(checkpoint, checkpoint_every))
     return Trainer(sae, data, cfg, extra_loss, [*cbs, *callbacks]).fit()
