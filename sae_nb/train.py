@@ -6,7 +6,7 @@
 from __future__ import annotations
 import math, numbers, os, signal, threading, time
 import numpy as np
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, fields, MISSING
 from typing import Callable, Sequence
 import pandas as pd
 import torch
@@ -366,12 +366,17 @@ class Checkpointer(Callback):
         return {k: o for k, o in objs.items() if hasattr(o, "state_dict")}
 
     def _run_cfg(self, tr) -> dict: return dict(sae_cfg=asdict(tr.sae.cfg), train_cfg={k: v for k, v in asdict(tr.cfg).items() if k != "progress"})
+    @staticmethod
+    def _same_cfg(old: dict, new: dict, cls) -> bool:
+        "A checkpoint's config `old` is this run's `new`; a setting added to `cls` after the checkpoint was written counts as its default, so a newer sae_nb resumes an older run."
+        defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+        return set(old) <= set(new) and all(old.get(k, defaults.get(k, MISSING)) == v for k, v in new.items())
     def _inputs(self, tr) -> dict: return dict(data=fingerprint(tr.data), extra_loss=fingerprint(tr.extra_loss))   # what it trains on
 
     def before_fit(self, tr):
         if not self.path.exists(): return
         ck = load_checkpoint(self.path)
-        if any(ck[k] != v for k, v in self._run_cfg(tr).items()):
+        if not all(self._same_cfg(ck[k], v, cls) for (k, v), cls in zip(self._run_cfg(tr).items(), (type(tr.sae.cfg), type(tr.cfg)))):
             raise CorruptFileError(f"checkpoint {self.path} was written by a different run (SAE or training config differs); remove it or pick another path")
         for k, v in self._inputs(tr).items():
             if ck.get("inputs", {}).get(k, v) != v: raise CorruptFileError(f"checkpoint {self.path} was written by a run with other {'data' if k == 'data' else 'extra_loss (penalty)'}; remove it or pick another path")
