@@ -296,7 +296,7 @@ def _sparse_losses(self, x: Tensor, dead: Tensor | None) -> dict[str, Tensor]:
     l1, l0, fired = self._triplet_stats(x, v, s, r)
     inst, on = s // B, v.detach() > 0
     out = dict(loss=recon + self.l1_coeff * l1, mse=mse, l1=l1, l0=l0, fired=fired)
-    if self.prefix_rank is not None: out["fire_count"] = torch.bincount(r[v.detach() > 0], minlength=n * m).reshape(n, m)   # samples each latent fired on (`FreqSort`)
+    if self.prefix_rank is not None: out["fire_count"] = torch.bincount(r[on], minlength=n * m).reshape(n, m)   # samples each latent fired on (`FreqSort`)
     if len(sp.sizes) > 1:   # AuxK: the dead latents' top aux_k reconstruct the residual the live ones leave
         e = (x - x_hat).detach()
         e_hat = decode_sparse(sp.v[main:].relu(), sp.s[main:], sp.r[main:], self.W_dec, n * B).reshape(n, B, d)

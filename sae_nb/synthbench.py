@@ -320,7 +320,7 @@ def hinge_effect(df: pd.DataFrame, cols=("mcc", "f1", "recovered", "rare_recover
     for arch, g in d.groupby("arch", sort=False):
         a, b = g[~g.hinge], g[g.hinge]
         if not len(a) or not len(b): continue
-        if "seed" in g and (common := set(a.seed) & set(b.seed)) and set(a.seed) != set(b.seed): a, b = a[a.seed.isin(common)], b[b.seed.isin(common)]
+        if "seed" in g and (common := set(a.seed) & set(b.seed)): a, b = a[a.seed.isin(common)], b[b.seed.isin(common)]
         r = dict(arch=arch)
         twins = ("seed" in g and len(a) > 1 and a.seed.is_unique and b.seed.is_unique and set(a.seed) == set(b.seed))
         if twins: a, b = a.sort_values("seed"), b.sort_values("seed")
