@@ -441,8 +441,8 @@ def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, 
     from sae_nb.sae import K_SPARSE, SAE, arch_config
     from sae_nb.train import TrainConfig, WallClock, train_sae
     from sae_nb.neighbours import NeighbourPenalty
-    from sae_nb.synthbench import load_or_build, saelens_scores, feature_diagnosis, diag_summary, pair_weight
-    from sae_nb.sampler import SynthSampler, SampledSource, Curve, combination_latents, pair_share
+    from sae_nb.synthbench import load_or_build, pair_weight
+    from sae_nb.sampler import SynthSampler, SampledSource, Curve, instance_scores
     from sae_nb.interop import save_saelens
     t0 = time.time()
     model = load_or_build(model_dir, synth_model_config(features, hidden), log=log)
@@ -487,10 +487,8 @@ def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, 
         rows, combos = [], []
         for i, lab in enumerate(labels):
             r = dict(lab, samples=steps * batch, train_seconds=round(secs, 1), lr=lrs[arch], decay=decays[arch], w_pair=w_pairs[arch] if lab['hinge'] else None, tau=taus[arch])
-            r.update(saelens_scores(sae, model, held.features, held.rows, inst=i, scale=scale))
-            r.update(diag_summary(feature_diagnosis(sae, held, inst=i)), pairs_above_tau=pair_share(sae, i, taus[arch]))
-            cl = combination_latents(sae, probe, inst=i)
-            r.update(combinations=len(cl), parent_child=int((cl.relation == "parent+child").sum()))
+            s, cl = instance_scores(sae, i, model, held, probe, scale, taus[arch])
+            r.update(s)
             combos += [dict(lab, **c) for c in cl.to_dict("records")]
             save_saelens(sae, out / "saes" / f"{arch}_{lab['variant']}_seed{lab['seed']}", inst=i, scale=scale)
             rows.append(r)

@@ -4,18 +4,19 @@
 
 # %% ../nbs/07b_sampler.ipynb 3
 from __future__ import annotations
-import json, math, time
+import hashlib, json, math, time
 from collections import deque
+from pathlib import Path
 import torch
 from torch import Tensor
 from . import core
 from .core import get_device
 from .train import Callback
-from .synthbench import Features, StoredSource, _synthetic, saelens_scores
+from .synthbench import Features, StoredSource, _synthetic, saelens_scores, feature_diagnosis, diag_summary
 
 # %% auto 0
-__all__ = ['CURVE_COLS', 'saelens_features', 'SynthSampler', 'hierarchy_violations', 'compare_features', 'SampledSource',
-           'pair_share', 'Curve', 'plot_curve', 'ancestors', 'combination_latents']
+__all__ = ['TABLES_FORMAT', 'CURVE_COLS', 'saelens_features', 'SynthSampler', 'hierarchy_violations', 'compare_features',
+           'SampledSource', 'pair_share', 'Curve', 'plot_curve', 'ancestors', 'combination_latents', 'instance_scores']
 
 # %% ../nbs/07b_sampler.ipynb
 @torch.no_grad()
@@ -64,24 +65,35 @@ class SynthSampler:
         mod = gen.modify_activations
         if mod is not None and (h is None or getattr(mod, "_fn", None) is not h.modifier):
             raise ValueError("the model's activation generator has a modifier other than its hierarchy's: SynthSampler cannot reproduce it")
-        self.cfg, self.seed, self.scale, self.chunk, self.block = model.cfg, seed, float(scale), chunk, block
-        self.device = dev = get_device(device) if device is not None else gen.firing_probabilities.device
-        N = self.n_features = gen.num_features
-        self.p = gen.firing_probabilities.double().to(dev)
-        self.mean, self.std = gen.mean_firing_magnitudes.float().to(dev), gen.std_firing_magnitudes.float().to(dev)
-        self.F, self.bias = fd.feature_vectors.detach().float().to(dev), fd.bias.detach().float().to(dev)
-        self.d_in = self.F.shape[1]
+        T = dict(p=gen.firing_probabilities, mean=gen.mean_firing_magnitudes, std=gen.std_firing_magnitudes, F=fd.feature_vectors.detach(), bias=fd.bias.detach())
+        n_groups = 0
         if mod is not None and h.roots:
-            tabs = {k: v.to(dev) if isinstance(v, Tensor) else v for k, v in _hierarchy_tables(h.roots, N).items()}
-            self.parent, self.level, self.rescale, self.group, self.n_groups = (tabs[k] for k in ("parent", "level", "rescale", "group", "n_groups"))
-            self.n_levels = int(self.level.max()) + 1
+            tabs = _hierarchy_tables(h.roots, gen.num_features); n_groups = tabs.pop("n_groups"); T.update(tabs)
+        if gen.low_rank_correlation is not None:
+            fac, sq = gen.low_rank_correlation
+            T.update(fac=fac, s=sq, t=gen.correlation_thresholds)
+        self._setup(T, n_groups, json.dumps(model.cfg.to_dict(), sort_keys=True, default=str), seed,
+                    get_device(device) if device is not None else gen.firing_probabilities.device, scale, chunk, block)
+        self.cfg = model.cfg
+
+    def _setup(self, T: dict, n_groups: int, cfg_json: str, seed: int, dev, scale: float, chunk: int, block: int):
+        "Everything the stream is drawn from, from the tensors `T` (`_hierarchy_tables`' and the low-rank correlation's where the model has them)."
+        self.cfg, self.cfg_json, self.seed, self.scale, self.chunk, self.block = None, cfg_json, seed, float(scale), chunk, block
+        self.device = dev = torch.device(dev)
+        N = self.n_features = len(T["p"])
+        self.p = T["p"].double().to(dev)
+        self.mean, self.std = T["mean"].float().to(dev), T["std"].float().to(dev)
+        self.F, self.bias = T["F"].float().to(dev), T["bias"].float().to(dev)
+        self.d_in = self.F.shape[1]
+        if "parent" in T:
+            self.parent, self.level, self.rescale, self.group = (T[k].to(dev) for k in ("parent", "level", "rescale", "group"))
+            self.n_groups, self.n_levels = n_groups, int(self.level.max()) + 1
         else:   # no hierarchy: every feature free, no groups
             self.parent, self.group = (torch.full((N,), -1, dtype=torch.long, device=dev) for _ in range(2))
             self.level, self.rescale, self.n_groups, self.n_levels = torch.zeros(N, dtype=torch.long, device=dev), torch.zeros(N, dtype=torch.bool, device=dev), 0, 1
         self.free_idx = (self.parent < 0).nonzero()[:, 0]
-        if gen.low_rank_correlation is not None:
-            fac, sq = gen.low_rank_correlation
-            self.fac, self.s, self.t = fac.float().to(dev), sq.double().to(dev), gen.correlation_thresholds.double().to(dev)
+        if "fac" in T:
+            self.fac, self.s, self.t = T["fac"].float().to(dev), T["s"].double().to(dev), T["t"].double().to(dev)
             self._plan()
         else:
             self.fac, self.q, self.a = None, self.p.clone(), torch.full_like(self.p, math.inf)
@@ -305,7 +317,7 @@ def compare_features(A: Features, B: Features, top_pairs: int = 1000, top_featur
 @patch_to(SynthSampler)
 def fingerprint(self) -> str:
     "What fixes the stream: the model's configuration, seed, scale, chunk and block sizes."
-    return core.fingerprint([json.dumps(self.cfg.to_dict(), sort_keys=True, default=str), self.seed, self.scale, self.chunk, self.block, self.n_features])
+    return core.fingerprint([self.cfg_json, self.seed, self.scale, self.chunk, self.block, self.n_features])
 
 @patch_to(SynthSampler)
 def state_dict(self) -> dict: return dict(seed=self.seed, rows=self.rows, gen=self.g.get_state())
@@ -314,6 +326,40 @@ def state_dict(self) -> dict: return dict(seed=self.seed, rows=self.rows, gen=se
 def load_state_dict(self, s: dict):
     if s["seed"] != self.seed: raise ValueError(f"the checkpoint's sampler had seed {s['seed']}, this one {self.seed}")
     self.g.set_state(s["gen"]); self.rows = s["rows"]
+
+# %% ../nbs/07b_sampler.ipynb
+TABLES_FORMAT = "sae_nb.SynthSampler tables v1"
+
+def _tables_digest(T: dict) -> str:
+    h = hashlib.sha256()
+    for k in sorted(T): h.update(k.encode()); h.update(str(T[k].dtype).encode()); h.update(T[k].detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+@patch_to(SynthSampler)
+def save_tables(self, path: str | Path) -> Path:
+    "Write what the stream is drawn from to one safetensors file at `path`, all or nothing; `SynthSampler.from_tables` reads it without sae-lens."
+    from safetensors.torch import save
+    T = dict(p=self.p, mean=self.mean, std=self.std, F=self.F, bias=self.bias, parent=self.parent, level=self.level, rescale=self.rescale, group=self.group)
+    if self.fac is not None: T.update(fac=self.fac, s=self.s, t=self.t)
+    T = {k: v.detach().cpu().contiguous() for k, v in T.items()}
+    core.atomic_write(path, save(T, metadata=dict(format=TABLES_FORMAT, cfg=self.cfg_json, n_groups=str(self.n_groups), sha256=_tables_digest(T))))
+    return Path(path)
+
+def _from_tables(cls, path: str | Path, seed: int = 0, device=None, scale: float = 1.0, chunk: int = 4096, block: int = 512) -> SynthSampler:
+    "A `SynthSampler` drawing from the tables `save_tables` wrote at `path` (no sae-lens needed): on the same device, the model's own stream for the same seed and sizes."
+    from safetensors import safe_open
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"no sampler tables at {path}: write them with SynthSampler(model).save_tables(path)")
+    try:
+        with safe_open(str(path), "pt") as f: meta, T = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as e: raise core.CorruptFileError(f"{path} is not a readable safetensors file ({type(e).__name__}: {e}): write it again with save_tables") from None
+    if meta.get("format") != TABLES_FORMAT: raise core.CorruptFileError(f"{path} holds no sampler tables (format {meta.get('format')!r}, expected {TABLES_FORMAT!r})")
+    if meta.get("sha256") != _tables_digest(T): raise core.CorruptFileError(f"{path}: its tensors do not match the digest written with them (a damaged copy): write it again with save_tables")
+    smp = cls.__new__(cls)
+    smp._setup(T, int(meta["n_groups"]), meta["cfg"], seed, get_device(device) if device is not None else torch.device("cpu"), scale, chunk, block)
+    return smp
+
+SynthSampler.from_tables = classmethod(_from_tables)
 
 # %% ../nbs/07b_sampler.ipynb
 @patch_to(SynthSampler)
@@ -404,3 +450,12 @@ def combination_latents(sae, sampler: SynthSampler, inst: int = 0, k: int = 32, 
                else "siblings" if int(parent[a]) >= 0 and int(parent[a]) == int(parent[b]) else "unrelated")
         rows.append(dict(latent=lat, parts=parts, shares=[round(float(s[f]), 3) for f in parts], resid=float(dec.resid[0, lat]), relation=rel))
     return pd.DataFrame(rows, columns=["latent", "parts", "shares", "resid", "relation"])
+
+# %% ../nbs/07b_sampler.ipynb
+def instance_scores(sae, inst: int, model, held: SampledSource, probe: SynthSampler, scale: float, tau: float = 0.3) -> tuple[dict, "pd.DataFrame"]:
+    "Instance `inst`: SAELens's scores on `held`'s rows, the per-feature diagnosis summary, the share of pairs above `tau` and the combination latents (drawn with `probe`); returns (scores, the combination latents' table)."
+    r = saelens_scores(sae, model, held.features, held.rows, inst=inst, scale=scale)
+    r.update(diag_summary(feature_diagnosis(sae, held, inst=inst)), pairs_above_tau=pair_share(sae, inst, tau))
+    cl = combination_latents(sae, probe, inst=inst)
+    r.update(combinations=len(cl), parent_child=int((cl.relation == "parent+child").sum()))
+    return r, cl

@@ -79,3 +79,33 @@ def test_models_it_cannot_read_are_refused():
     m.activation_generator.modify_activations = sl.activation_generator._normalize_modifiers(lambda a: a * 2)
     with pytest.raises(ValueError, match="modifier other than its hierarchy"): SynthSampler(m)
     with pytest.raises(ValueError, match="at least 1 row"): SynthSampler(small_model(n=64, hierarchy=False)).sample_features(0)
+
+BLOCKER = '''import sys, importlib.abc
+BLOCK = {"sae_lens", "transformer_lens", "datasets", "ipywidgets", "IPython", "wandb", "plotly", "simple_parsing", "nbdev", "fastcore", "sparsify", "sae_bench"}
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in BLOCK: raise ImportError(f"not on the GPU machine: {name}")
+sys.meta_path.insert(0, Block())
+'''
+
+def test_gpu_script_trains_from_tables_without_saelens_and_scores_back(tmp_path):
+    "benchmarks/synthbench_gpu.py: pack here, train where sae-lens (and the rest the GPU machine lacks) cannot be imported, score back here."
+    import os, subprocess, sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "benchmarks"))
+    import synthbench_gpu as g
+    from sae_nb.synthbench import load_or_build
+    quiet = lambda *a: None
+    model = load_or_build(tmp_path / "model", synthsaebench16k_config(num_features=256, hidden_dim=32, orthogonalization=None), log=quiet)
+    g._pack(model, tmp_path / "pack", "public", True, 0, 128, 8, 128, dict(w_pair=0.7, tau=0.3), log=quiet)
+    (tmp_path / "site").mkdir(); (tmp_path / "site" / "sitecustomize.py").write_text(BLOCKER)
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"), OMP_NUM_THREADS="1")
+    r = subprocess.run([sys.executable, str(root / "benchmarks/synthbench_gpu.py"), "train", "--pack", str(tmp_path / "pack"), "--out", str(tmp_path / "out"),
+                        "--budget", "40", "--samples", "20k", "--probe-steps", "12", "--curve-every", "10k", "--device", "cpu"], env=env, capture_output=True, text=True, cwd=root)
+    assert r.returncode == 0, r.stdout[-1500:] + r.stderr[-3000:]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["hinge_dec.safetensors", "hinge_enc.safetensors", "plain_dec.safetensors", "plain_enc.safetensors", "result.json"]
+    rows = g.score(tmp_path / "out", tmp_path / "model", tmp_path / "rec", heldout=2048, log=quiet, model=model)
+    assert [r["variant"] for r in rows] == ["plain", "hinge"] and all(0 < r["mcc"] <= 1 and r["samples"] > 0 for r in rows), rows
+    other = load_or_build(tmp_path / "model2", synthsaebench16k_config(num_features=256, hidden_dim=32, orthogonalization=None, seed=7), log=quiet)
+    with pytest.raises(ValueError, match="another model"): g.score(tmp_path / "out", tmp_path / "model2", tmp_path / "rec", heldout=2048, log=quiet, model=other)
