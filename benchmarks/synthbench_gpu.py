@@ -117,7 +117,8 @@ def train(pack_dir: Path, out: Path, budget: float, target: int, probe_steps: in
     # probe's steps are the run's first ones, at k_start, the dearest where k anneals: the sizing errs on the short side
     target_steps = max(target // st["batch"], probe_steps + 1)
     sae, pen, cfg = _build(st, dev, target_steps)
-    tm = Timer(max(10, probe_steps // 5), probe_steps)
+    if probe_steps < 2: raise SystemExit(f"--probe-steps must be at least 2, got {probe_steps}")
+    tm = Timer(max(1, probe_steps // 5), probe_steps)
     try: train_sae(sae, SynthSampler.from_tables(pack_dir / "tables.safetensors", seed=99, device=dev, scale=st["scale"]), cfg, extra_loss=pen, callbacks=[tm])
     except _Deadline: pass
     del sae, pen

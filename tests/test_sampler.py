@@ -102,7 +102,7 @@ def test_gpu_script_trains_from_tables_without_saelens_and_scores_back(tmp_path)
     (tmp_path / "site").mkdir(); (tmp_path / "site" / "sitecustomize.py").write_text(BLOCKER)
     env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"), OMP_NUM_THREADS="1")
     r = subprocess.run([sys.executable, str(root / "benchmarks/synthbench_gpu.py"), "train", "--pack", str(tmp_path / "pack"), "--out", str(tmp_path / "out"),
-                        "--budget", "40", "--samples", "20k", "--probe-steps", "12", "--curve-every", "10k", "--device", "cpu"], env=env, capture_output=True, text=True, cwd=root)
+                        "--budget", "40", "--samples", "10k", "--probe-steps", "8", "--curve-every", "10k", "--device", "cpu"], env=env, capture_output=True, text=True, cwd=root)
     assert r.returncode == 0, r.stdout[-1500:] + r.stderr[-3000:]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["hinge_dec.safetensors", "hinge_enc.safetensors", "plain_dec.safetensors", "plain_enc.safetensors", "result.json"]
     rows = g.score(tmp_path / "out", tmp_path / "model", tmp_path / "rec", heldout=2048, log=quiet, model=model)
