@@ -21,6 +21,7 @@ sessions is recorded as far as it got; `--record-only` copies without training.
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --public-recipe --samples 10M   # what one session fits on 2 cores without bf16 (1.22 h; size it with benchmarks/recipe_cost.py)
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 2 --first-seed 1 --lr 3e-4 --public-recipe --samples 10M --hinge off   # two more plain seeds at the pair's cost (folder ..._public_plain_seed1-2_10M)
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --public-recipe --freq-sort --samples 10M   # + prefix groups by firing frequency (folder ..._public_freqsort_seed0_10M)
+    .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 2 --first-seed 1 --lr 3e-4 --public-recipe --samples 10M --hinge on    # hinge twins of the plain seeds 1-2 (folder ..._public_hinge_seed1-2_10M)
 
 A checkpoint lives under `--work` (results/, not in git): where a session's checkout does not keep results/ between
 sessions, a run must finish within its session, so a study is split by `--first-seed` into runs that fit one.
@@ -78,8 +79,9 @@ def main(argv=None):
     ap.add_argument("--freq-sort", action="store_true", help="Matryoshka: prefix groups cut by firing frequency (folder: _freqsort); the public records do it, --public-recipe leaves it out")
     ap.add_argument("--public-recipe", action="store_true", help="the public SynthSAEBench-16k records' recipe: --ista 1 --k-start 80 --lr-warmup 1000 --decay 0.333 "
                     "--prefixes 32,128,512,1024,2048,4096 --inner-weight 0.5 --detach-inner (each flag given too overrides it); folder: _public")
-    ap.add_argument("--hinge", choices=("both", "off"), default="both", help="both: plain and hinge twins per seed (paired); off: plain instances only, "
-                    "at the pair's cost for twice the seeds (with --first-seed; folder: _plain)")
+    ap.add_argument("--hinge", choices=("both", "off", "on"), default="both", help="both: plain and hinge twins per seed (paired); off: plain instances only, "
+                    "at the pair's cost for twice the seeds (with --first-seed; folder: _plain); on: hinge instances only, the twins of plain ones "
+                    "trained earlier with the same seeds and recipe (the same initialisation and batches; folder: _hinge)")
     ap.add_argument("--work", default="results/synthbench_16k")
     ap.add_argument("--record", default="benchmarks/recorded/synthbench_16k_2cpu")
     ap.add_argument("--record-only", action="store_true")
@@ -111,7 +113,7 @@ def main(argv=None):
             if a.inner_weight != 1.0: tag += f"_iw{a.inner_weight:g}"
             if a.detach_inner: tag += "_detach"
         if a.freq_sort: tag += "_freqsort"
-        if a.hinge == "off": tag += "_plain"
+        if a.hinge != "both": tag += {"off": "_plain", "on": "_hinge"}[a.hinge]
         print("settings:", json.dumps(st))
         f = a.first_seed
         parts = ((a.archs, a.seeds, 0, f"seeds{a.seeds}_{a.samples}"), (a.one_seed, 1, 0, f"seeds1_{a.samples}")) if f is None else \
