@@ -23,7 +23,7 @@ The GPU's random streams are not the CPU's: its batches are other rows of the sa
 the CPU runs as one more seed pair, not as a twin.
 """
 from __future__ import annotations
-import argparse, json, math, os, shutil, sys, tempfile, time
+import argparse, json, math, os, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,22 +73,11 @@ def _pack(model, out: Path, recipe: str, freq_sort: bool, seed: int, width: int,
 class _Deadline(Exception): pass
 
 def _build(st: dict, dev, n_steps: int):
-    "The batched SAE (plain, hinge), its penalty and its TrainConfig, as `sae-nb synthbench` builds them."
-    from sae_nb.cli import _recipe_kwargs
-    from sae_nb.sae import K_SPARSE, SAE, arch_config
-    from sae_nb.train import TrainConfig
-    from sae_nb.neighbours import NeighbourPenalty
-    sae_kw, train_kw = _recipe_kwargs(st["recipe"])
-    m = st["width"]
-    sae = SAE(arch_config("matryoshka", st["hidden"], m, st["l0"], n_inst=2, seed=[st["seed"]] * 2, aux=True, **sae_kw), device=dev)
-    pen = NeighbourPenalty(torch.tensor([0.0, st["w_pair"] * m * (m - 1)]), k=16, refresh_every=25, tau=st["tau"])
-    cfg = TrainConfig(n_steps=n_steps, batch_size=st["batch"], lr=st["lr"], lr_decay_frac=st["decay"], resample_every=None if "matryoshka" in K_SPARSE else 500,
-                      progress=False, init_from_data=True, target_l0=None, amp=dev.type == "cuda" or _bf16(dev), **train_kw)
-    return sae, pen, cfg
-
-def _bf16(dev) -> bool:
+    "The batched SAE (plain, hinge), its penalty and its TrainConfig, as `sae-nb synthbench` builds them; bf16 where `dev` has bf16 units (a CUDA GPU does)."
+    from sae_nb.cli import _synth_parts
     from sae_nb.core import bf16_units
-    return bf16_units(dev) is not None
+    return _synth_parts("matryoshka", [("plain", st["seed"]), ("hinge", st["seed"])], hidden=st["hidden"], width=st["width"], l0=st["l0"], w_pair=st["w_pair"],
+                        tau=st["tau"], steps=n_steps, batch=st["batch"], lr=st["lr"], decay=st["decay"], amp=bf16_units(dev) is not None, recipe=st["recipe"], dev=dev)
 
 def _sync(dev):
     if dev.type == "cuda": torch.cuda.synchronize(dev)
@@ -174,8 +163,8 @@ def score(run: Path, model_dir: Path, dest: Path, heldout: int = 65_536, log=pri
     st = res["settings"]
     model = model if model is not None else load_or_build(model_dir, log=log)
     probe = SynthSampler(model, seed=0)
-    if abs(probe.mean_norm_scale() - st["scale"]) > 1e-6 * st["scale"]:
-        raise ValueError(f"{run} was trained on another model's tables (scale {st['scale']:.6g}, this model's {probe.mean_norm_scale():.6g})")
+    here = probe.mean_norm_scale()
+    if abs(here - st["scale"]) > 1e-6 * st["scale"]: raise ValueError(f"{run} was trained on another model's tables (scale {st['scale']:.6g}, this model's {here:.6g})")
     sae, _, _ = _build(st, torch.device("cpu"), 1)
     parts = [{**load_file(str(run / f"{v}_enc.safetensors")), **load_file(str(run / f"{v}_dec.safetensors"))} for v in ("plain", "hinge")]
     sae.load_state_dict({k: torch.stack([p[k] for p in parts]) for k in parts[0]})

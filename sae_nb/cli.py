@@ -434,13 +434,25 @@ def _recipe_kwargs(recipe: dict) -> tuple[dict, dict]:
     names = dict(k_start="k_start", k_anneal="k_anneal_frac", lr_warmup="lr_warmup_steps", freq_sort="freq_sort")
     return sae_kw, {names[k]: recipe[k] for k in names if k in recipe}
 
+def _synth_parts(arch, inst, *, hidden, width, l0, w_pair, tau, steps, batch, lr, decay, amp, recipe, dev):
+    "The batched SAE of `inst` ((variant, seed) pairs), its hinge penalty (None without hinge instances) and its TrainConfig, as `sae-nb synthbench` trains `arch` (also `benchmarks/synthbench_gpu.py`)."
+    from sae_nb.sae import K_SPARSE, SAE, arch_config
+    from sae_nb.train import TrainConfig
+    from sae_nb.neighbours import NeighbourPenalty
+    sae_kw, train_kw = _recipe_kwargs(recipe)
+    ks = arch in K_SPARSE
+    sae = SAE(arch_config(arch, hidden, width, l0, n_inst=len(inst), seed=[s for _, s in inst], aux=ks, **sae_kw), device=dev)
+    weight = torch.tensor([w_pair * width * (width - 1) if v == "hinge" else 0.0 for v, _ in inst])
+    pen = NeighbourPenalty(weight, k=16, refresh_every=25, tau=tau) if any(v == "hinge" for v, _ in inst) else None
+    cfg = TrainConfig(n_steps=steps, batch_size=batch, lr=lr, lr_decay_frac=decay, resample_every=None if ks else 500, progress=False,
+                      init_from_data=True, target_l0=None if ks else float(l0), amp=amp, **train_kw)
+    return sae, pen, cfg
+
 def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, width, l0, lrs, decays, batch, w_pairs, taus, curve_every, curve_rows, heldout,
                 features, hidden, amp, checkpoint_every, recipe):
     "The work of `synthbench_job` once its arguments are checked (by keyword only)."
     from sae_nb.core import cpu_name
-    from sae_nb.sae import K_SPARSE, SAE, arch_config
-    from sae_nb.train import TrainConfig, WallClock, train_sae
-    from sae_nb.neighbours import NeighbourPenalty
+    from sae_nb.train import WallClock, train_sae
     from sae_nb.synthbench import load_or_build, pair_weight
     from sae_nb.sampler import SynthSampler, SampledSource, Curve, instance_scores
     from sae_nb.interop import save_saelens
@@ -455,7 +467,6 @@ def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, 
     run.update(w_pair=w_pairs, scale=scale, cpu=cpu_name(), threads=torch.get_num_threads())
     variants = {"both": ("plain", "hinge"), "off": ("plain",), "on": ("hinge",)}[hinge]
     inst = [(v, s) for v in variants for s in seeds]   # seeds: a range
-    sae_kw, train_kw = _recipe_kwargs(recipe)
     steps = samples // batch
     log(f"sae-nb synthbench: {features:,} features in d = {hidden}; {', '.join(archs)} at width {width:,}, L0 {l0}; {len(inst)} SAEs each ({', '.join(variants)} × seed(s) {seeds.start}{f'..{seeds.stop - 1}' if len(seeds) > 1 else ''}), "
         f"{steps * batch:,} samples, {'bf16' if amp else 'fp32'} on {dev}" + "".join(f"; {k} {v}" for k, v in recipe.items()) + (f"; hinge per-pair weight {', '.join(f'{a} {w:.4g}' for a, w in w_pairs.items())}, tau {', '.join(f'{a} {t:g}' for a, t in taus.items())}" if "hinge" in variants else ""))
@@ -467,13 +478,9 @@ def _synthbench(out, run, log, *, dev, model_dir, archs, samples, seeds, hinge, 
     for arch in archs:
         done = out / "runs" / f"{arch}.json"
         if done.exists(): log(f"{arch}: finished earlier ({done})"); continue
-        ks = arch in K_SPARSE
         labels = [dict(arch=arch, variant=v, seed=s, hinge=v == "hinge") for v, s in inst]
-        sae = SAE(arch_config(arch, hidden, width, l0, n_inst=len(inst), seed=[s for _, s in inst], aux=ks, **sae_kw), device=dev)
-        weight = torch.tensor([w_pairs[arch] * width * (width - 1) if v == "hinge" else 0.0 for v, _ in inst])
-        pen = NeighbourPenalty(weight, k=16, refresh_every=25, tau=taus[arch]) if "hinge" in variants else None
-        cfg = TrainConfig(n_steps=steps, batch_size=batch, lr=lrs[arch], lr_decay_frac=decays[arch], resample_every=None if ks else 500, progress=False,
-                          init_from_data=True, target_l0=None if ks else float(l0), amp=amp, **train_kw)
+        sae, pen, cfg = _synth_parts(arch, inst, hidden=hidden, width=width, l0=l0, w_pair=w_pairs[arch], tau=taus[arch], steps=steps, batch=batch,
+                                     lr=lrs[arch], decay=decays[arch], amp=amp, recipe=recipe, dev=dev)
         ck = out / "checkpoints" / f"{arch}.ck"
         if ck.exists(): log(f"{arch}: resuming from {ck}")
         clock = WallClock()

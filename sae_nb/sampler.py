@@ -4,7 +4,7 @@
 
 # %% ../nbs/07b_sampler.ipynb 3
 from __future__ import annotations
-import hashlib, json, math, time
+import json, math, time
 from collections import deque
 from pathlib import Path
 import torch
@@ -330,11 +330,6 @@ def load_state_dict(self, s: dict):
 # %% ../nbs/07b_sampler.ipynb
 TABLES_FORMAT = "sae_nb.SynthSampler tables v1"
 
-def _tables_digest(T: dict) -> str:
-    h = hashlib.sha256()
-    for k in sorted(T): h.update(k.encode()); h.update(str(T[k].dtype).encode()); h.update(T[k].detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()
-
 @patch_to(SynthSampler)
 def save_tables(self, path: str | Path) -> Path:
     "Write what the stream is drawn from to one safetensors file at `path`, all or nothing; `SynthSampler.from_tables` reads it without sae-lens."
@@ -342,7 +337,7 @@ def save_tables(self, path: str | Path) -> Path:
     T = dict(p=self.p, mean=self.mean, std=self.std, F=self.F, bias=self.bias, parent=self.parent, level=self.level, rescale=self.rescale, group=self.group)
     if self.fac is not None: T.update(fac=self.fac, s=self.s, t=self.t)
     T = {k: v.detach().cpu().contiguous() for k, v in T.items()}
-    core.atomic_write(path, save(T, metadata=dict(format=TABLES_FORMAT, cfg=self.cfg_json, n_groups=str(self.n_groups), sha256=_tables_digest(T))))
+    core.atomic_write(path, save(T, metadata=dict(format=TABLES_FORMAT, cfg=self.cfg_json, n_groups=str(self.n_groups), sha256=core.fingerprint(T))))
     return Path(path)
 
 def _from_tables(cls, path: str | Path, seed: int = 0, device=None, scale: float = 1.0, chunk: int = 4096, block: int = 512) -> SynthSampler:
@@ -354,7 +349,7 @@ def _from_tables(cls, path: str | Path, seed: int = 0, device=None, scale: float
         with safe_open(str(path), "pt") as f: meta, T = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
     except Exception as e: raise core.CorruptFileError(f"{path} is not a readable safetensors file ({type(e).__name__}: {e}): write it again with save_tables") from None
     if meta.get("format") != TABLES_FORMAT: raise core.CorruptFileError(f"{path} holds no sampler tables (format {meta.get('format')!r}, expected {TABLES_FORMAT!r})")
-    if meta.get("sha256") != _tables_digest(T): raise core.CorruptFileError(f"{path}: its tensors do not match the digest written with them (a damaged copy): write it again with save_tables")
+    if meta.get("sha256") != core.fingerprint(T): raise core.CorruptFileError(f"{path}: its tensors do not match the digest written with them (a damaged copy): write it again with save_tables")
     smp = cls.__new__(cls)
     smp._setup(T, int(meta["n_groups"]), meta["cfg"], seed, get_device(device) if device is not None else torch.device("cpu"), scale, chunk, block)
     return smp
