@@ -41,6 +41,7 @@ def main():
         for i, cell in enumerate(nb.cells):
             if a.only is not None and i not in a.only: continue
             if cell.cell_type != "code" or (flags(cell) - set(a.flags)): continue
+            cell.outputs = []   # execnb keeps a cell's old outputs when the new run prints nothing: a stale output would survive
             sh.cell(cell); n += 1
             if sh.exc: sys.exit(f"{p}: cell failed:\n{cell.source[:500]}\n{sh.exc!r}")
         for cell in nb.cells:  # widgets: keep a line of text, not their state
