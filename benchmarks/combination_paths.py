@@ -22,11 +22,10 @@ def partners(sae_dir, latents, tau: float) -> dict:
     "For the SAE saved in `sae_dir`: the share of `latents` (combination latents) whose nearest other latent has decoder |cos| > `tau`, the same share for every other latent, and the share of the partnered ones whose partner is in `latents` too."
     import torch
     from sae_nb.interop import load_saelens
-    W = load_saelens(sae_dir)[0].W_dec[0].detach().float()
-    W = W / W.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    C = (W @ W.T).abs().fill_diagonal_(0)
-    best, who = C.max(dim=1)
-    combo = torch.zeros(len(W), dtype=torch.bool); combo[list(latents)] = True
+    from sae_nb.metrics import decoder_geometry
+    geo = decoder_geometry(load_saelens(sae_dir)[0].W_dec[0].detach(), tau)
+    best, who = geo.nn_cos, geo.nn_idx
+    combo = torch.zeros(len(best), dtype=torch.bool); combo[list(latents)] = True
     has = best > tau
     return dict(partnered=round(float(has[combo].float().mean()), 4), partnered_other=round(float(has[~combo].float().mean()), 4),
                 partner_cos=round(float(best[combo].mean()), 4), partner_cos_other=round(float(best[~combo].mean()), 4),

@@ -138,17 +138,18 @@ class Geometry(NamedTuple):
     "Nearest-neighbour statistics of a set of decoder directions."
     nn_cos: Tensor # (m,) each direction's largest |cos| with another one (NaN when m < 2)
     pairs_above_tau: int # unordered pairs with |cos| > tau
+    nn_idx: Tensor # (m,) the index of that nearest other direction (-1 when m < 2)
 
 @torch.no_grad()
 def decoder_geometry(D: Tensor, # (m, d_in) directions, e.g. one instance's live decoder rows
                      tau: float = 0.3, tile: int = 4096) -> Geometry:
-    "Each direction's nearest-neighbour |cos| and the number of pairs above `tau`, computed in row tiles."
+    "Each direction's nearest-neighbour |cos| and index, and the number of pairs above `tau`, computed in row tiles."
     U = unit_norm(D.float()); m = len(U)
-    nn = torch.full((m,), float("nan"), device=U.device)
-    if m < 2: return Geometry(nn, 0)
+    nn = torch.full((m,), float("nan"), device=U.device); idx = torch.full((m,), -1, dtype=torch.long, device=U.device)
+    if m < 2: return Geometry(nn, 0, idx)
     above = 0
     for s in range(0, m, tile):
         g = (U[s:s + tile] @ U.T).abs_()
         r = torch.arange(s, min(s + tile, m), device=U.device); g[r - s, r] = 0.0
-        above += int((g > tau).sum()); nn[s:s + tile] = g.max(-1).values
-    return Geometry(nn, above // 2)
+        above += int((g > tau).sum()); nn[s:s + tile], idx[s:s + tile] = g.max(-1)
+    return Geometry(nn, above // 2, idx)
