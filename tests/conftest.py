@@ -10,7 +10,8 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # that no worker starts one of them when the others are nearly done.
 LONGEST = ("test_notebook[04_toy]", "test_notebook[07_neighbours]", "test_notebook[09_llm]", "test_notebook[06_ortho]",
            "test_notebook[05_splitting]", "test_sigkilled_synthbench_resumes_to_the_same_table", "test_notebook[08_activations]",
-           "test_toy_panel_retrains_and_redraws_in_the_browser", "test_notebook[98_cli]", "test_a_million_rows_match_saelens")
+           "test_toy_panel_retrains_and_redraws_in_the_browser", "test_notebook[98_cli]", "test_a_million_rows_match_saelens",
+           "test_sigkilled_saelens_budget_run_resumes_to_the_same_scores")
 
 def pytest_collection_modifyitems(items):
     rank = {n: i for i, n in enumerate(LONGEST)}

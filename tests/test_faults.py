@@ -615,3 +615,32 @@ def test_sigkilled_synthbench_resumes_to_the_same_table(tmp_path):
         a, b = (pd.read_csv(tmp_path / d / f).drop(columns=drop) for d in ("straight", "killed"))
         pd.testing.assert_frame_equal(a, b)
     assert len(list((tmp_path / "killed" / "saes").iterdir())) == 4 and not (tmp_path / "killed" / "checkpoints").exists()
+
+
+def test_sigkilled_saelens_budget_run_resumes_to_the_same_scores(tmp_path):
+    """Issue 24's side-by-side: `benchmarks/synthsaebench_saelens_budget.py` (SAELens's own trainer) killed (SIGKILL)
+    after its second checkpoint, started again with the same command, resumes from SAELens's checkpoint and the sampler's
+    position and scores the same as a run that was never killed; a `--work` folder of another run is refused."""
+    import json, os, time
+    pytest.importorskip("sae_lens")
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    script = Path(__file__).parents[1] / "benchmarks" / "synthsaebench_saelens_budget.py"
+    args = ["--features", "1024", "--hidden", "64", "--width", "128", "--l0", "8", "--samples", "400k", "--every", "100k",
+            "--heldout", "4096", "--model-dir", str(tmp_path / "model")]
+    cmd = lambda d, *extra: [sys.executable, str(script), *args, "--out", str(tmp_path / f"{d}.jsonl"), "--work", str(tmp_path / d), *extra]
+    straight = subprocess.run(cmd("straight"), env=env, capture_output=True, text=True)
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    killed = subprocess.Popen(cmd("killed"), env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in killed.stdout:   # the second checkpoint is written and `latest` points at it
+        if line.startswith("# checkpoint at 2"): break
+    killed.send_signal(signal.SIGKILL); killed.wait()
+    assert not (tmp_path / "killed.jsonl").exists(), "the run ended before the kill"
+    again = subprocess.run(cmd("killed"), env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "# resumed" in again.stdout, again.stdout[-2000:]
+    a, b = (json.loads((tmp_path / f"{d}.jsonl").read_text()) for d in ("straight", "killed"))
+    for k in ("mcc", "f1", "ev", "dead", "l0", "samples", "recovered"): assert a[k] == b[k], (k, a[k], b[k])
+    run = next((tmp_path / "killed").iterdir())
+    assert {p.name for p in run.iterdir()} == {"latest", "sae", "settings.json", (run / "latest").read_text()}   # older checkpoints removed
+    other = subprocess.run(cmd("killed", "--every", "50k", "--out", str(tmp_path / "other.jsonl")), env=env, capture_output=True, text=True)
+    assert other.returncode != 0 and "other settings" in other.stderr, other.stderr[-2000:]
