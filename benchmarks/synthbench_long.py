@@ -22,6 +22,7 @@ sessions is recorded as far as it got; `--record-only` copies without training.
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 2 --first-seed 1 --lr 3e-4 --public-recipe --samples 10M --hinge off   # two more plain seeds at the pair's cost (folder ..._public_plain_seed1-2_10M)
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 1 --first-seed 0 --lr 3e-4 --public-recipe --freq-sort --samples 10M   # + prefix groups by firing frequency (folder ..._public_freqsort_seed0_10M)
     .venv/bin/python benchmarks/synthbench_long.py --archs matryoshka --seeds 2 --first-seed 1 --lr 3e-4 --public-recipe --samples 10M --hinge on    # hinge twins of the plain seeds 1-2 (folder ..._public_hinge_seed1-2_10M)
+    .venv/bin/python benchmarks/synthbench_long.py --archs batchtopk --seeds 1 --first-seed 0 --lr 3e-4 --tau 0.2   # the hinge at a lower tau (folder batchtopk_lr0.0003_tau0.2_seed0_20M)
 
 A checkpoint lives under `--work` (results/, not in git): where a session's checkout does not keep results/ between
 sessions, a run must finish within its session, so a study is split by `--first-seed` into runs that fit one.
@@ -68,6 +69,7 @@ def main(argv=None):
                     "a study split into runs that each fit a session; the notebook pools the folders' rows")
     ap.add_argument("--lr", type=float, default=None, help="override the sweep's learning rate for every architecture of this run; the folder name says so (ARCHS_lrLR_seedF_SAMPLES)")
     ap.add_argument("--decay", type=float, default=None, help="override the sweep's final-fraction decay (with --lr; 0 = constant)")
+    ap.add_argument("--tau", type=float, default=None, help="override the hinge's tau for every architecture of this run, the per-pair weight kept (with --first-seed; folder: _tau0.2)")
     ap.add_argument("--ista", type=int, default=0, help="ISTA refinement passes of the k-sparse encoders (with --first-seed; the folder name says so: ARCHS_ista1_...)")
     ap.add_argument("--ista-step", type=float, default=0.25, help="the step size of each ISTA pass")
     ap.add_argument("--k-start", type=float, default=None, help="k falls from this to the L0 over --k-anneal of the run (folder: _kstart80)")
@@ -98,7 +100,7 @@ def main(argv=None):
         tag = ""
         recipe = dict(ista_steps=a.ista, ista_step=a.ista_step, k_start=a.k_start, k_anneal=a.k_anneal, lr_warmup=a.lr_warmup, prefixes=a.prefixes, inner_weight=a.inner_weight, inner_detach=a.detach_inner, freq_sort=a.freq_sort)
         changed = a.ista or a.k_start is not None or a.lr_warmup or a.prefixes or a.inner_weight != 1.0 or a.detach_inner or a.freq_sort
-        if (a.lr is not None or a.decay is not None or changed or a.hinge != "both") and a.first_seed is None: raise SystemExit("--lr/--decay, --hinge off and the recipe flags change the recipe of one run: give --first-seed too")
+        if (a.lr is not None or a.decay is not None or a.tau is not None or changed or a.hinge != "both") and a.first_seed is None: raise SystemExit("--lr/--decay/--tau, --hinge off and the recipe flags change the recipe of one run: give --first-seed too")
         if a.lr is not None or a.decay is not None:
             for s in st.values():
                 if a.lr is not None: s["lr"] = a.lr
@@ -113,6 +115,9 @@ def main(argv=None):
             if a.inner_weight != 1.0: tag += f"_iw{a.inner_weight:g}"
             if a.detach_inner: tag += "_detach"
         if a.freq_sort: tag += "_freqsort"
+        if a.tau is not None:
+            for s in st.values(): s["tau"] = a.tau
+            tag += f"_tau{a.tau:g}"
         if a.hinge != "both": tag += {"off": "_plain", "on": "_hinge"}[a.hinge]
         print("settings:", json.dumps(st))
         f = a.first_seed
