@@ -19,7 +19,7 @@ from pathlib import Path
 
 
 def partners(sae_dir, latents, tau: float) -> dict:
-    "For the SAE saved in `sae_dir`: the share of `latents` (combination latents) whose nearest other latent has decoder |cos| > `tau`, the same share for every other latent, and the share of the partnered ones whose partner is in `latents` too."
+    "For the SAE saved in `sae_dir`: the share of `latents` (combination latents) whose nearest other latent has decoder |cos| > `tau` and the same share for every other latent, the mean |cos| with that nearest latent for both, and the share of the partnered combination latents whose partner is in `latents` too."
     import torch
     from sae_nb.interop import load_saelens
     from sae_nb.metrics import decoder_geometry

@@ -621,7 +621,7 @@ def test_sigkilled_saelens_budget_run_resumes_to_the_same_scores(tmp_path):
     """Issue 24's side-by-side: `benchmarks/synthsaebench_saelens_budget.py` (SAELens's own trainer) killed (SIGKILL)
     after its second checkpoint, started again with the same command, resumes from SAELens's checkpoint and the sampler's
     position and scores the same as a run that was never killed; a `--work` folder of another run is refused."""
-    import json, os, time
+    import json, os
     pytest.importorskip("sae_lens")
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     script = Path(__file__).parents[1] / "benchmarks" / "synthsaebench_saelens_budget.py"
