@@ -2,8 +2,9 @@
 
 SAELens's runner draws its rows with SAELens's sampler (about 1,800 rows/s on 2 cores: 20M samples would take three
 hours of sampling alone), so its activation generator is replaced by `SynthSampler(model, seed=0)`, the stream sae_nb's
-long runs train on (notebook 07b shows the two samplers draw the same distribution); its trainer, SAE classes, loss,
-initialisation and dead-latent handling are SAELens's own. Two recipes: `--window default` (SAELens's
+long runs train on (notebook 07b shows the two samplers draw the same distribution), and by default (`--feed rows`) the
+sampler's own sparse feature map replaces SAELens's dense one too (`--feed features` keeps SAELens's); its trainer, SAE
+classes, loss, initialisation and dead-latent handling are SAELens's own. Two recipes: `--window default` (SAELens's
 `dead_feature_window` 1,000 and `feature_sampling_window` 2,000 steps, as the paper ran at 200M samples) and
 `--window scaled` (both scaled by samples / 200M, so a dead latent is declared after the same share of training).
 Matryoshka BatchTopK takes the prefixes sae_nb's Matryoshka uses (width/32, /8, /2, width). Scored as the long runs
@@ -30,6 +31,12 @@ class SamplerFeed:
     def sample(self, batch_size: int): return self.s.sample_features(batch_size).rows(0, batch_size)
     __call__ = sample
 
+class RowsFeed:
+    "Stands in for a SyntheticModel's activation generator and feature dictionary together (`--feed rows`): `generate` draws `batch_size` rows from a SynthSampler through its sparse feature map (the rows the model's dense map gives, to float rounding: `tests/test_sampler.py`) and the dictionary passes them through, so SAELens's trainer is not held back by a dense (batch x 16,384) @ (16,384 x d) product per batch."
+    def __init__(self, sampler, feature_vectors): self.s, self.feature_vectors = sampler, feature_vectors
+    def generate(self, batch_size: int): return self.s.sample_with_features(batch_size)[0]
+    def __call__(self, rows): return rows
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", default="matryoshka", choices=["matryoshka", "batchtopk"]); ap.add_argument("--window", default="default", choices=["default", "scaled"])
@@ -39,6 +46,8 @@ def main(argv=None):
     ap.add_argument("--model-dir", default=None)
     ap.add_argument("--work", default="results/saelens_budget", help="checkpoints and the final SAE, one folder per run")
     ap.add_argument("--every", default="2M", help="samples between checkpoints")
+    ap.add_argument("--feed", default="rows", choices=["rows", "features"], help="rows: the sampler's rows straight to the trainer; features: true feature "
+                    "activations through SAELens's own (dense) feature dictionary, as SyntheticSAERunner feeds them")
     ap.add_argument("--out", default="benchmarks/recorded/synthsaebench_saelens_budget_2cpu.jsonl")
     a = ap.parse_args(argv)
     from sae_lens import BatchTopKTrainingSAEConfig, MatryoshkaBatchTopKTrainingSAEConfig, LoggingConfig
@@ -71,13 +80,14 @@ def main(argv=None):
     rc = SyntheticSAERunnerConfig(synthetic_model=str(model_dir), sae=sae_cfg, training_samples=steps * a.batch, batch_size=a.batch, lr=a.lr, device="cpu",
                                   output_path=None, checkpoint_path=str(work), n_checkpoints=max(0, -(-steps * a.batch // every) - 1),
                                   eval_samples=0, run_final_eval=False, logger=LoggingConfig(log_to_wandb=False), **windows)
-    settings = json.dumps(dict(run=name, model_dir=str(Path(model_dir).resolve()), every=every, **windows), sort_keys=True)
+    settings = json.dumps(dict(run=name, model_dir=str(Path(model_dir).resolve()), every=every, feed=a.feed, **windows), sort_keys=True)
     if (work / "settings.json").exists() and (work / "settings.json").read_text() != settings:
         raise SystemExit(f"{work} holds a run with other settings ({(work / 'settings.json').read_text()}); give another --work or remove it")
     atomic_write(work / "settings.json", settings.encode())
     torch.manual_seed(1000 + a.seed)
     smp = SynthSampler(model, seed=0)
-    feed = SimpleNamespace(cfg=model.cfg, feature_dict=model.feature_dict, activation_generator=SamplerFeed(smp))
+    if a.feed == "rows": rf = RowsFeed(smp, model.feature_dict.feature_vectors); feed = SimpleNamespace(cfg=model.cfg, feature_dict=rf, activation_generator=rf.generate)
+    else: feed = SimpleNamespace(cfg=model.cfg, feature_dict=model.feature_dict, activation_generator=SamplerFeed(smp))
     runner = SyntheticSAERunner(rc, override_synthetic_model=feed)   # builds SAELens's training SAE, as run() would
     t, spent = time.perf_counter(), 0.0
     def checkpointed(checkpoint_path):   # SAETrainer.save_checkpoint calls this once the SAE and trainer state are in checkpoint_path
@@ -107,7 +117,7 @@ def main(argv=None):
         ours, _ = load_saelens(tmp)
     held.scale = 1.0   # SAELens's SAE reads raw rows
     r.update(diag_summary(feature_diagnosis(ours, held)))
-    row = dict(run=name, trainer="SAELens", arch=a.arch, window=a.window, **windows, seed=a.seed, samples=steps * a.batch, width=m, l0_target=a.l0, lr=a.lr, batch=a.batch,
+    row = dict(run=name, trainer="SAELens", arch=a.arch, window=a.window, feed=a.feed, **windows, seed=a.seed, samples=steps * a.batch, width=m, l0_target=a.l0, lr=a.lr, batch=a.batch,
                train_seconds=round(secs, 1), samples_per_s=round(steps * a.batch / secs), heldout=a.heldout, cpu=cpu_name(), threads=torch.get_num_threads(), torch=torch.__version__, **r)
     print(json.dumps({k: v for k, v in row.items() if not k.startswith("decile")}), flush=True)
     with open(a.out, "a") as out: out.write(json.dumps(row) + "\n")
